@@ -1,0 +1,1 @@
+//! etlview: read Windows ETW trace files (.etl) on any OS.
