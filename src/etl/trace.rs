@@ -1,0 +1,339 @@
+//! An opened trace: the mapped file, its buffers, and a time-ordered index of every record.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::clock::Clock;
+use super::event::{Event, Header};
+use super::layout::{self, BUFFER_HEADER_LEN, HeaderKind, LogfileHeader};
+use super::walk::{self, Buffer, Issue};
+
+/// Why a file could not be opened as a trace at all.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{what} is not an ETL trace: {reason}. An .etl file starts with a 72-byte buffer header followed by the EventTrace header record; check that the file is a complete ETW trace (not a .cab, .zip or .etlgz: extract it first)"
+    )]
+    NotEtl { what: String, reason: String },
+}
+
+/// The file's bytes: memory-mapped, or owned (tests, generated traces).
+enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl FileBytes {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(m) => m,
+            FileBytes::Owned(v) => v,
+        }
+    }
+}
+
+/// One event's place in the time order. 16 bytes per event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub timestamp: i64,
+    pub buffer: u32,
+    pub offset: u32,
+}
+
+/// An opened, indexed trace.
+pub struct Trace {
+    bytes: FileBytes,
+    path: Option<PathBuf>,
+    buffers: Vec<Buffer>,
+    index: Vec<IndexEntry>,
+    logfile: Option<LogfileHeader>,
+    clock: Clock,
+    issues: Vec<Issue>,
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trace")
+            .field("path", &self.path)
+            .field("buffers", &self.buffers.len())
+            .field("events", &self.index.len())
+            .field("issues", &self.issues.len())
+            .finish()
+    }
+}
+
+impl Trace {
+    /// Memory-maps and indexes the file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Trace, OpenError> {
+        let path = path.as_ref();
+        let io = |source| OpenError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let bytes = if len == 0 {
+            FileBytes::Owned(Vec::new())
+        } else {
+            // SAFETY: the map is read-only and private to this process. If another process
+            // truncates the file while we read it, accesses past the new end fault (SIGBUS);
+            // that is the documented limit of mmap, accepted here as for every mmap reader.
+            FileBytes::Mapped(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?)
+        };
+        Self::index(bytes, Some(path.to_path_buf()), &path.display().to_string())
+    }
+
+    /// Indexes a trace held in memory.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Trace, OpenError> {
+        Self::index(FileBytes::Owned(bytes), None, "the input")
+    }
+
+    fn index(bytes: FileBytes, path: Option<PathBuf>, what: &str) -> Result<Trace, OpenError> {
+        let file = bytes.as_slice();
+        let first = sniff(file);
+        let session_buffer_size = first
+            .as_ref()
+            .map(|(h, _)| h.buffer_size as usize)
+            .unwrap_or(0);
+        let walked = walk::walk_buffers(file, session_buffer_size);
+        let mut buffers = walked.buffers;
+        let mut issues = walked.issues;
+
+        // Expand compressed buffers and list each buffer's records, in parallel.
+        let per_buffer: Vec<(Vec<IndexEntry>, Vec<Issue>)> = buffers
+            .par_iter_mut()
+            .enumerate()
+            .map(|(i, buffer)| scan_buffer(file, i as u32, buffer))
+            .collect();
+        let total: usize = per_buffer.iter().map(|(e, _)| e.len()).sum();
+        let mut index = Vec::with_capacity(total);
+        for (entries, buffer_issues) in per_buffer {
+            index.extend(entries);
+            issues.extend(buffer_issues);
+        }
+        if index.is_empty() {
+            return Err(OpenError::NotEtl {
+                what: what.to_string(),
+                reason: match first {
+                    Err(e) => e.reason_text(),
+                    Ok(_) => "no event records were found in any buffer".to_string(),
+                },
+            });
+        }
+        let (logfile, clock) = match first {
+            Ok((header, anchor)) => {
+                let clock = Clock::from_logfile(&header, anchor);
+                (Some(header), clock)
+            }
+            Err(_) => (None, Clock::unknown()),
+        };
+        if index.len() > 1_000_000 {
+            index.par_sort_by_key(|e| e.timestamp);
+        } else {
+            index.sort_by_key(|e| e.timestamp);
+        }
+        issues.sort_by_key(|i| i.file_offset);
+        Ok(Trace {
+            bytes,
+            path,
+            buffers,
+            index,
+            logfile,
+            clock,
+            issues,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The whole file.
+    pub fn file_bytes(&self) -> &[u8] {
+        self.bytes.as_slice()
+    }
+
+    pub fn logfile(&self) -> Option<&LogfileHeader> {
+        self.logfile.as_ref()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn buffers(&self) -> &[Buffer] {
+        &self.buffers
+    }
+
+    /// Damage met while reading, in file order.
+    pub fn issues(&self) -> &[Issue] {
+        &self.issues
+    }
+
+    /// Number of events (records), the EventTrace header records included.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    pub fn index_entries(&self) -> &[IndexEntry] {
+        &self.index
+    }
+
+    /// Pointer width for records that do not state theirs.
+    pub fn default_pointer_size(&self) -> u8 {
+        match self.logfile.as_ref().map(|l| l.pointer_size) {
+            Some(4) => 4,
+            _ => 8,
+        }
+    }
+
+    /// The event at position `frame` of the time order.
+    pub fn event(&self, frame: usize) -> Option<Event<'_>> {
+        let entry = *self.index.get(frame)?;
+        self.event_at(frame, entry)
+    }
+
+    fn event_at(&self, frame: usize, entry: IndexEntry) -> Option<Event<'_>> {
+        let buffer = self.buffers.get(entry.buffer as usize)?;
+        let payload = buffer.payload(self.file_bytes());
+        let rest = payload.get(entry.offset as usize..)?;
+        // The walk validated this record when indexing; parsing again cannot fail.
+        let header = Header::parse(rest, self.default_pointer_size()).ok()?;
+        let record = rest.get(..usize::from(header.size))?;
+        let timestamp = if header.timestamp == 0 && entry.timestamp != 0 {
+            entry.timestamp
+        } else {
+            header.timestamp
+        };
+        Some(Event {
+            frame,
+            buffer: entry.buffer,
+            offset: entry.offset,
+            cpu: buffer.header.processor(),
+            header,
+            record,
+            filetime: self.clock.to_filetime(timestamp),
+        })
+    }
+
+    /// Every event in time order.
+    pub fn events(&self) -> impl Iterator<Item = Event<'_>> + '_ {
+        self.index
+            .iter()
+            .enumerate()
+            .filter_map(|(frame, &entry)| self.event_at(frame, entry))
+    }
+
+    /// Every event in file order (buffer by buffer), as peers such as dissect.etl list them.
+    /// `frame` is then the position in file order.
+    pub fn events_in_file_order(&self) -> Vec<Event<'_>> {
+        let mut entries: Vec<IndexEntry> = self.index.clone();
+        entries.sort_by_key(|e| (e.buffer, e.offset));
+        entries
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, e)| self.event_at(i, e))
+            .collect()
+    }
+}
+
+/// Why the sniff failed, kept for the final message.
+#[derive(Debug)]
+struct SniffError(String);
+
+impl SniffError {
+    fn reason_text(&self) -> String {
+        self.0.clone()
+    }
+}
+
+impl std::fmt::Display for SniffError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks the first buffer and reads the logfile header and the raw timestamp of its record.
+fn sniff(file: &[u8]) -> Result<(LogfileHeader, i64), SniffError> {
+    if file.is_empty() {
+        return Err(SniffError("the file is empty".into()));
+    }
+    let header = layout::buffer_header(file).map_err(|e| {
+        SniffError(format!(
+            "the file is only {} bytes, shorter than a buffer header ({e})",
+            file.len()
+        ))
+    })?;
+    let record = file.get(BUFFER_HEADER_LEN..).unwrap_or_default();
+    let marker = record
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .unwrap_or(0);
+    let kind = match layout::classify_marker(marker) {
+        layout::Marker::Record(k @ (HeaderKind::System32 | HeaderKind::System64)) => k,
+        _ => {
+            return Err(SniffError(format!(
+                "the first record at offset 0x48 has marker 0x{marker:08x} (first buffer type {}), not the EventTrace header record",
+                header.buffer_type
+            )));
+        }
+    };
+    let prefix = layout::record_prefix(record).map_err(|e| SniffError(e.to_string()))?;
+    let k = layout::kernel_header(kind, record).map_err(|e| SniffError(e.to_string()))?;
+    if k.hook_id != 0 {
+        return Err(SniffError(format!(
+            "the first record has hook id 0x{:04x}, not 0x0000 (EventTrace header)",
+            k.hook_id
+        )));
+    }
+    let payload = record
+        .get(kind.fixed_len()..usize::from(prefix.size))
+        .unwrap_or_default();
+    let pointer_size = kind.pointer_size().unwrap_or(8);
+    let logfile = layout::logfile_header(payload, pointer_size)
+        .map_err(|e| SniffError(format!("the logfile header is damaged ({e})")))?;
+    Ok((logfile, k.timestamp))
+}
+
+/// Expands a buffer when needed and lists its records.
+fn scan_buffer(file: &[u8], index: u32, buffer: &mut Buffer) -> (Vec<IndexEntry>, Vec<Issue>) {
+    let mut issues = Vec::new();
+    if let Some(issue) = buffer.expand(file, index) {
+        issues.push(issue);
+    }
+    let payload = buffer.payload(file);
+    let mut entries = Vec::with_capacity(payload.len() / 64);
+    // Records without a timestamp (WPP without TIMESTAMP) keep their place after the previous one.
+    let mut last = buffer.header.timestamp;
+    let stop = walk::walk_records(payload, |spot| {
+        let timestamp = spot.timestamp.unwrap_or(last);
+        last = timestamp;
+        entries.push(IndexEntry {
+            timestamp,
+            buffer: index,
+            offset: spot.offset,
+        });
+    });
+    if let Some((offset, kind, detail)) = stop {
+        issues.push(Issue {
+            kind,
+            file_offset: buffer.file_offset_of(offset),
+            buffer: Some(index),
+            payload_offset: Some(offset),
+            skipped_bytes: payload.len() - offset,
+            detail: format!("{detail}; rest of buffer skipped"),
+        });
+    }
+    (entries, issues)
+}

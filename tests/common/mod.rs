@@ -1,0 +1,50 @@
+//! Shared helpers for tests that read the real traces in `../shared`.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// `../shared` next to the repository (or `$ETLVIEW_SHARED`).
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("ETLVIEW_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    if dir.join("samples").is_dir() {
+        Some(dir)
+    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI=true but the shared samples folder {} is missing: CI must provide ../shared",
+            dir.join("samples").display()
+        );
+    } else {
+        eprintln!(
+            "skipping: {} not found (set ETLVIEW_SHARED or place ../shared beside the repo)",
+            dir.join("samples").display()
+        );
+        None
+    }
+}
+
+/// Every `*.etl` sample, sorted by name.
+pub fn samples(shared: &std::path::Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(shared.join("samples"))
+        .expect("read samples dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "etl"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The dissect.etl reference dump of a sample, one JSON object per event.
+pub fn reference(shared: &std::path::Path, sample: &std::path::Path) -> Vec<serde_json::Value> {
+    use std::io::BufRead;
+    let stem = sample.file_stem().unwrap().to_string_lossy();
+    let path = shared
+        .join("reference/dissect")
+        .join(format!("{stem}.jsonl.gz"));
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    std::io::BufReader::new(flate2::read::GzDecoder::new(file))
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect()
+}
