@@ -1,6 +1,10 @@
 //! etlview: read Windows ETW trace files (.etl) on any OS.
 //!
-//! Data flow: [`etl`] (layouts -> buffer/record walk -> time index) feeds
-//! `decode` (schemas -> decoded fields), `filter`, and the CLI/TUI front ends.
+//! Data flow: [`etl`] (on-disk layouts -> buffer/record walk -> time index) feeds `decode`
+//! (schemas -> decoded fields), `filter`, and the front ends ([`cli`], [`export`]).
 
+pub mod analysis;
+pub mod cli;
 pub mod etl;
+pub mod export;
+pub mod sanitize;

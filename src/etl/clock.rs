@@ -187,6 +187,7 @@ mod tests {
     fn extreme_values_do_not_panic() {
         let c = Clock::from_logfile(&header(1, 1, i64::MAX), i64::MIN);
         let _ = c.to_filetime(i64::MAX);
-        assert!(format_filetime(i64::MIN).starts_with("filetime:"));
+        assert!(!format_filetime(i64::MIN).is_empty());
+        assert!(!format_filetime(i64::MAX).is_empty());
     }
 }

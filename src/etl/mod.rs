@@ -7,6 +7,7 @@ pub mod kernel_groups;
 pub mod layout;
 pub mod trace;
 pub mod walk;
+pub mod writer;
 pub mod xpress;
 
 pub use clock::{Clock, ClockKind, format_filetime};

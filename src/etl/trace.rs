@@ -98,6 +98,16 @@ impl Trace {
     fn index(bytes: FileBytes, path: Option<PathBuf>, what: &str) -> Result<Trace, OpenError> {
         let file = bytes.as_slice();
         let first = sniff(file);
+        if let Err(e) = &first {
+            // Without an EventTrace header, only go on if the file holds buffers at all:
+            // never crawl a large non-trace file byte by byte.
+            if !walk::has_buffer_within(file, 64 << 20) {
+                return Err(OpenError::NotEtl {
+                    what: what.to_string(),
+                    reason: e.reason_text(),
+                });
+            }
+        }
         let session_buffer_size = first
             .as_ref()
             .map(|(h, _)| h.buffer_size as usize)

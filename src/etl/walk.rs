@@ -140,7 +140,7 @@ fn plausible_header(h: &BufferHeader, remaining: usize) -> bool {
         && h.buffer_type <= layout::BUFFER_TYPE_MAX
         // a compressed stream expands to at most a few MiB; bound it so that a wild value
         // cannot make us allocate without limit.
-        && filled <= (64 << 20)
+        && filled <= (16 << 20)
         && (size <= remaining || remaining >= BUFFER_HEADER_LEN)
 }
 
@@ -163,6 +163,13 @@ fn plausible_resync(file: &[u8], at: usize) -> bool {
         .get(BUFFER_HEADER_LEN..h.filled as usize)
         .unwrap_or_default();
     first.is_empty() || layout::record_prefix(first).is_ok()
+}
+
+/// True when a plausible buffer header starts somewhere in the first `limit` bytes.
+pub fn has_buffer_within(file: &[u8], limit: usize) -> bool {
+    plausible_resync(file, 0)
+        || (1..file.len().min(limit).saturating_sub(BUFFER_HEADER_LEN - 1))
+            .any(|at| plausible_resync(file, at))
 }
 
 /// Finds the next plausible buffer header after damage at `from`.

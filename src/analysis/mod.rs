@@ -1,0 +1,4 @@
+//! What the events mean for a troubleshooter: error codes and WinHTTP/WebIO trace text.
+
+pub mod errors;
+pub mod trace_text;

@@ -1,0 +1,64 @@
+//! Strings from traces are untrusted: nothing they contain may drive the terminal or a
+//! spreadsheet. Control characters and bidi overrides are shown escaped.
+
+use std::borrow::Cow;
+
+/// True for characters that must not reach a terminal raw: C0/C1 controls, DEL, and the
+/// bidirectional formatting characters that can reorder what a reader sees.
+fn is_hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Escapes hostile characters as `\n`, `\t`, `\r` or `\u{XXXX}` so the text stays on one line
+/// and cannot emit escape sequences.
+pub fn for_terminal(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_hostile) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_hostile(c) => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Makes a CSV cell safe to open in a spreadsheet: cells beginning with `= + - @` (or a tab or
+/// carriage return) are prefixed with `'` so they are not evaluated as formulas; hostile
+/// characters are escaped as for the terminal.
+pub fn for_csv_cell(s: &str) -> Cow<'_, str> {
+    let cleaned = for_terminal(s);
+    match cleaned.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cleaned}")),
+        _ => cleaned,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_terminal_controls_and_bidi() {
+        assert_eq!(for_terminal("plain w3wp.exe"), "plain w3wp.exe");
+        assert!(matches!(for_terminal("plain"), Cow::Borrowed(_)));
+        assert_eq!(for_terminal("a\x1b[31mred"), "a\\u{001B}[31mred");
+        assert_eq!(for_terminal("l1\nl2\t"), "l1\\nl2\\t");
+        assert_eq!(for_terminal("x\u{202E}y"), "x\\u{202E}y");
+        assert_eq!(for_terminal("c1\u{9b}"), "c1\\u{009B}");
+    }
+
+    #[test]
+    fn neutralises_formulas() {
+        assert_eq!(for_csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(for_csv_cell("-1+2"), "'-1+2");
+        assert_eq!(for_csv_cell("@SUM"), "'@SUM");
+        assert_eq!(for_csv_cell("w3wp.exe (1432)"), "w3wp.exe (1432)");
+    }
+}
