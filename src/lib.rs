@@ -7,4 +7,6 @@ pub mod analysis;
 pub mod cli;
 pub mod etl;
 pub mod export;
+pub mod filter;
+pub mod index;
 pub mod sanitize;

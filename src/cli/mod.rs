@@ -48,6 +48,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
+    Err {
+        /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT.
+        #[arg(required = true)]
+        codes: Vec<String>,
+        /// JSON array of matches per code.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// An error for the user: what failed and what to do; exit code 2.
@@ -87,6 +96,7 @@ fn is_broken_pipe(e: &CliError) -> bool {
 fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Some(Command::Info { file, json }) => run_info(&file, json),
+        Some(Command::Err { codes, json }) => run_err(&codes, json),
         None => {
             let Some(file) = cli.view.file.clone() else {
                 return Err(CliError(
@@ -143,4 +153,27 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
     }
     writer.finish()?;
     Ok(Outcome::Ok)
+}
+
+fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
+    use crate::analysis::errors;
+    let mut out = io::stdout().lock();
+    let mut any = false;
+    let mut all = serde_json::Map::new();
+    for code in codes {
+        let matches = errors::lookup_arg(code).map_err(|e| {
+            CliError(format!("cannot read error code `{code}`: {e}"))
+        })?;
+        any |= !matches.is_empty();
+        if json {
+            all.insert(code.clone(), serde_json::to_value(&matches)?);
+        } else {
+            out.write_all(errors::render_err(code, &matches).as_bytes())?;
+        }
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut out, &all)?;
+        writeln!(out)?;
+    }
+    Ok(if any { Outcome::Ok } else { Outcome::NothingMatched })
 }

@@ -1,0 +1,581 @@
+//! Syntax tree of an etlview display filter (grammar: shared/docs/filter-language.md §3).
+//!
+//! Spans are byte ranges into the filter text and take part in the derived `PartialEq`;
+//! compare trees from different texts with [`Expr::eq_ignoring_spans`].
+//!
+//! `Display` prints the canonical form: upper-case `AND`/`OR`/`NOT`, lower-case operator words,
+//! `{...}` sets, braced GUIDs and parentheses only where the tree shape needs them.
+//! `parse(expr.to_string())` rebuilds the same tree (spans aside) for every tree the parser can
+//! produce. Shapes the parser never builds have no spelling of their own: an `And`/`Or` with
+//! fewer than two operands, a `Symbol` literal on the left of a comparison, a bare single-name
+//! field on the right of a field (it reads back as a `Symbol`), two literals compared, path
+//! names that are not identifiers, or a first name that is `AND`/`OR`/`NOT` or looks like a
+//! GUID or IPv6 address.
+
+use std::fmt::{self, Display, Formatter, Write as _};
+use std::net::IpAddr;
+
+/// Byte range into the filter text.
+pub type Span = std::ops::Range<usize>;
+
+/// A filter expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// Two or more alternatives, evaluated left to right.
+    Or(Vec<Expr>),
+    /// Two or more conditions, evaluated left to right.
+    And(Vec<Expr>),
+    Not(Box<Expr>),
+    /// A field, property or protocol name alone (`tcp`, `Property.TCPRetransmit`): true when the
+    /// event has it.
+    Exists(FieldPath),
+    /// A quoted provider/protocol name alone (`"Microsoft-Windows-WebIO"`), §3.2.
+    QuotedName(StringLiteral),
+    Compare(Comparison),
+    /// `contains` / `matches` / `~`, and the `field.contains("x")` method spelling.
+    Text(TextMatch),
+    /// `field in {a, b}`.
+    InSet(SetMembership),
+    /// `Keyword has RECEIVE`.
+    HasBit(HasBit),
+    /// `ContainsBin(FrameData, ASCII, "office")`.
+    ContainsBin(ContainsBin),
+}
+
+/// A dotted field reference such as `NetEvent.Header.Descriptor.Id` or `*Port`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldPath {
+    pub prefix: Option<PathPrefix>,
+    /// At least one segment; the first has no separator, every later one has.
+    pub segments: Vec<PathSegment>,
+    /// Whole path including the prefix.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPrefix {
+    /// `*Port`: search every protocol (Message Analyzer).
+    AnyProtocol,
+    /// `#MessageNumber`: annotation (Message Analyzer).
+    Annotation,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathSegment {
+    /// Separator written before this segment; `None` for the first one.
+    pub separator: Option<Separator>,
+    /// As typed; names are case-insensitive, so compare with `eq_ignore_ascii_case`.
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Separator {
+    /// `.`
+    Dot,
+    /// `:` (Message Analyzer: exactly one level down)
+    Colon,
+    /// `::` (Message Analyzer: `HTTP::Method`, `Etw::ProcessId`)
+    DoubleColon,
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Field(FieldOperand),
+    Literal(Literal),
+}
+
+/// A field, optionally masked: `Keyword & 0x200000000`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldOperand {
+    pub path: FieldPath,
+    pub mask: Option<Mask>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mask {
+    pub value: u64,
+    pub base: IntBase,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntBase {
+    Decimal,
+    Hex,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Literal {
+    pub value: LiteralValue,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiteralValue {
+    /// Magnitude at most `u64::MAX`, either sign; `base` only affects printing.
+    Int { value: i128, base: IntBase },
+    /// Always finite.
+    Float(f64),
+    Str(String),
+    Guid(uuid::Uuid),
+    /// `192.168.0.216`, `10.10.249.1/21`, `fe80::1/64`.
+    Ip { addr: IpAddr, prefix_len: Option<u8> },
+    Time(TimeLiteral),
+    Duration(DurationLiteral),
+    /// A bare name on the value side (`ERROR_WINHTTP_TIMEOUT`, `error`, `ResponseParser`,
+    /// `true`): the compiler resolves it against the error table or the field's named values.
+    Symbol(String),
+}
+
+/// ISO-8601 date-time as written; the date and clock fields are range-checked by the parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeLiteral {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+    pub nanosecond: u32,
+    /// `None`: the trace's local zone (§3.2); `Some(0)` for `Z`.
+    pub utc_offset_minutes: Option<i16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DurationLiteral {
+    /// Finite, as written in `unit`s.
+    pub amount: f64,
+    pub unit: DurationUnit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    Seconds,
+    Milliseconds,
+    Microseconds,
+}
+
+impl DurationLiteral {
+    pub fn as_seconds(&self) -> f64 {
+        match self.unit {
+            DurationUnit::Seconds => self.amount,
+            DurationUnit::Milliseconds => self.amount / 1e3,
+            DurationUnit::Microseconds => self.amount / 1e6,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    /// `!=`: true when the field is missing.
+    Ne,
+    /// `~=`: value-only not-equal, false when the field is missing.
+    ValueNe,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::ValueNe => "~=",
+            CmpOp::Lt => "<",
+            CmpOp::Gt => ">",
+            CmpOp::Le => "<=",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub left: Operand,
+    pub op: CmpOp,
+    pub right: Operand,
+    pub op_span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextOp {
+    /// Substring test.
+    Contains,
+    /// Unanchored regex search; the pattern was validated by the parser.
+    Matches,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextMatch {
+    pub field: FieldPath,
+    pub op: TextOp,
+    pub pattern: StringLiteral,
+    /// `caseSensitive` was written; otherwise both operators ignore case.
+    pub case_sensitive: bool,
+    pub op_span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringLiteral {
+    /// Unescaped value.
+    pub value: String,
+    /// Including the quotes.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetMembership {
+    pub field: FieldOperand,
+    /// At least one member.
+    pub members: Vec<Literal>,
+    /// From the opening to the closing bracket.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HasBit {
+    pub field: FieldPath,
+    pub bit: Name,
+}
+
+/// An identifier used as a name (keyword bit names).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Name {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainsBin {
+    pub field: FieldPath,
+    pub encoding: BinEncoding,
+    /// For `Hex` the parser checked it is an even number of hex digits (optional `0x`, spaces).
+    pub pattern: StringLiteral,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinEncoding {
+    Ascii,
+    Hex,
+    Utf16,
+}
+
+impl BinEncoding {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BinEncoding::Ascii => "ASCII",
+            BinEncoding::Hex => "HEX",
+            BinEncoding::Utf16 => "UTF16",
+        }
+    }
+}
+
+impl FieldPath {
+    /// Segment names in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().map(|segment| segment.name.as_str())
+    }
+
+    /// One name with no prefix (`Error`, `tcp`).
+    pub fn is_bare_name(&self) -> bool {
+        self.prefix.is_none() && self.segments.len() == 1
+    }
+}
+
+impl Expr {
+    /// Same tree with every span set to `0..0`.
+    pub fn without_spans(&self) -> Expr {
+        let mut copy = self.clone();
+        copy.clear_spans();
+        copy
+    }
+
+    /// Structural equality that ignores where things were written.
+    pub fn eq_ignoring_spans(&self, other: &Expr) -> bool {
+        self.without_spans() == other.without_spans()
+    }
+
+    fn clear_spans(&mut self) {
+        match self {
+            Expr::Or(items) | Expr::And(items) => items.iter_mut().for_each(Expr::clear_spans),
+            Expr::Not(inner) => inner.clear_spans(),
+            Expr::Exists(path) => path.clear_spans(),
+            Expr::QuotedName(name) => name.span = 0..0,
+            Expr::Compare(cmp) => {
+                cmp.left.clear_spans();
+                cmp.right.clear_spans();
+                cmp.op_span = 0..0;
+            }
+            Expr::Text(text) => {
+                text.field.clear_spans();
+                text.pattern.span = 0..0;
+                text.op_span = 0..0;
+            }
+            Expr::InSet(set) => {
+                set.field.clear_spans();
+                set.members.iter_mut().for_each(|member| member.span = 0..0);
+                set.span = 0..0;
+            }
+            Expr::HasBit(has) => {
+                has.field.clear_spans();
+                has.bit.span = 0..0;
+            }
+            Expr::ContainsBin(call) => {
+                call.field.clear_spans();
+                call.pattern.span = 0..0;
+                call.span = 0..0;
+            }
+        }
+    }
+
+    /// Binding strength for printing: OR < AND < everything else.
+    fn precedence(&self) -> u8 {
+        match self {
+            Expr::Or(_) => 1,
+            Expr::And(_) => 2,
+            _ => 3,
+        }
+    }
+}
+
+impl FieldPath {
+    fn clear_spans(&mut self) {
+        self.span = 0..0;
+        self.segments.iter_mut().for_each(|segment| segment.span = 0..0);
+    }
+}
+
+impl Operand {
+    fn clear_spans(&mut self) {
+        match self {
+            Operand::Field(field) => field.clear_spans(),
+            Operand::Literal(literal) => literal.span = 0..0,
+        }
+    }
+}
+
+impl FieldOperand {
+    fn clear_spans(&mut self) {
+        self.path.clear_spans();
+        if let Some(mask) = &mut self.mask {
+            mask.span = 0..0;
+        }
+    }
+}
+
+impl Display for Expr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Or(items) => write_joined(f, items, " OR ", 1),
+            // Both AND and OR children need parentheses under AND: a nested AND only exists
+            // because the text had them, and the printed form must keep the tree shape.
+            Expr::And(items) => write_joined(f, items, " AND ", 2),
+            Expr::Not(inner) => {
+                f.write_str("NOT ")?;
+                write_child(f, inner, 3)
+            }
+            Expr::Exists(path) => path.fmt(f),
+            Expr::QuotedName(name) => name.fmt(f),
+            Expr::Compare(cmp) => write!(f, "{} {} {}", cmp.left, cmp.op.symbol(), cmp.right),
+            Expr::Text(text) => {
+                let op = match text.op {
+                    TextOp::Contains => "contains",
+                    TextOp::Matches => "matches",
+                };
+                write!(f, "{} {op} {}", text.field, text.pattern)?;
+                if text.case_sensitive {
+                    f.write_str(" caseSensitive")?;
+                }
+                Ok(())
+            }
+            Expr::InSet(set) => {
+                write!(f, "{} in {{", set.field)?;
+                for (index, member) in set.members.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(", ")?;
+                    }
+                    member.fmt(f)?;
+                }
+                f.write_char('}')
+            }
+            Expr::HasBit(has) => write!(f, "{} has {}", has.field, has.bit.name),
+            Expr::ContainsBin(call) => write!(
+                f,
+                "ContainsBin({}, {}, {})",
+                call.field,
+                call.encoding.keyword(),
+                call.pattern
+            ),
+        }
+    }
+}
+
+/// Children whose precedence is not above `parent` get parentheses; for equal precedence that
+/// keeps explicit grouping such as `(a OR b) OR c`.
+fn write_joined(f: &mut Formatter<'_>, items: &[Expr], joiner: &str, parent: u8) -> fmt::Result {
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            f.write_str(joiner)?;
+        }
+        write_child(f, item, parent)?;
+    }
+    Ok(())
+}
+
+fn write_child(f: &mut Formatter<'_>, child: &Expr, parent: u8) -> fmt::Result {
+    if child.precedence() <= parent && child.precedence() < 3 {
+        write!(f, "({child})")
+    } else {
+        child.fmt(f)
+    }
+}
+
+impl Display for FieldPath {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.prefix {
+            Some(PathPrefix::AnyProtocol) => f.write_char('*')?,
+            Some(PathPrefix::Annotation) => f.write_char('#')?,
+            None => {}
+        }
+        for segment in &self.segments {
+            match segment.separator {
+                Some(Separator::Dot) => f.write_char('.')?,
+                Some(Separator::Colon) => f.write_char(':')?,
+                Some(Separator::DoubleColon) => f.write_str("::")?,
+                None => {}
+            }
+            f.write_str(&segment.name)?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for FieldOperand {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match &self.mask {
+            // Parenthesised so C readers do not take it as `Keyword & (0x10 != 0)`.
+            Some(mask) => write!(f, "({} & {})", self.path, IntDisplay(mask.value.into(), mask.base)),
+            None => self.path.fmt(f),
+        }
+    }
+}
+
+impl Display for Operand {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Field(field) => field.fmt(f),
+            Operand::Literal(literal) => literal.fmt(f),
+        }
+    }
+}
+
+impl Display for StringLiteral {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write_quoted(f, &self.value)
+    }
+}
+
+/// Inverse of the string rule in §3.1: only `\"`, `\\` are escapes, so a backslash is doubled
+/// only where it would otherwise start one (before `"` or `\`, or at the end).
+fn write_quoted(f: &mut Formatter<'_>, value: &str) -> fmt::Result {
+    f.write_char('"')?;
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' if matches!(chars.peek(), None | Some('"' | '\\')) => f.write_str("\\\\")?,
+            _ => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
+}
+
+impl Display for Literal {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+impl Display for LiteralValue {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            LiteralValue::Int { value, base } => IntDisplay(*value, *base).fmt(f),
+            LiteralValue::Float(value) => {
+                // Rust prints the shortest text that reads back to the same f64, never with an
+                // exponent; keep a fraction so it does not read back as an integer.
+                let text = value.to_string();
+                f.write_str(&text)?;
+                if !text.contains('.') {
+                    f.write_str(".0")?;
+                }
+                Ok(())
+            }
+            LiteralValue::Str(value) => write_quoted(f, value),
+            LiteralValue::Guid(guid) => write!(f, "{{{}}}", guid.hyphenated()),
+            LiteralValue::Ip { addr, prefix_len } => {
+                addr.fmt(f)?;
+                match prefix_len {
+                    Some(len) => write!(f, "/{len}"),
+                    None => Ok(()),
+                }
+            }
+            LiteralValue::Time(time) => time.fmt(f),
+            LiteralValue::Duration(duration) => {
+                let unit = match duration.unit {
+                    DurationUnit::Seconds => "s",
+                    DurationUnit::Milliseconds => "ms",
+                    DurationUnit::Microseconds => "us",
+                };
+                write!(f, "{}{unit}", duration.amount)
+            }
+            LiteralValue::Symbol(name) => f.write_str(name),
+        }
+    }
+}
+
+struct IntDisplay(i128, IntBase);
+
+impl Display for IntDisplay {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let IntDisplay(value, base) = *self;
+        match base {
+            IntBase::Decimal => write!(f, "{value}"),
+            IntBase::Hex if value < 0 => write!(f, "-0x{:x}", value.unsigned_abs()),
+            IntBase::Hex => write!(f, "0x{value:x}"),
+        }
+    }
+}
+
+impl Display for TimeLiteral {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )?;
+        if self.nanosecond != 0 {
+            let fraction = format!("{:09}", self.nanosecond);
+            write!(f, ".{}", fraction.trim_end_matches('0'))?;
+        }
+        match self.utc_offset_minutes {
+            None => Ok(()),
+            Some(0) => f.write_char('Z'),
+            Some(offset) => {
+                let sign = if offset < 0 { '-' } else { '+' };
+                let magnitude = offset.unsigned_abs();
+                write!(f, "{sign}{:02}:{:02}", magnitude / 60, magnitude % 60)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+}

@@ -1,0 +1,6 @@
+//! The application layer over a trace: decoding on demand, the process table, failure
+//! classification and filtering. The CLI, exports and the TUI all go through [`Session`].
+
+mod session;
+
+pub use session::{Detail, DetailField, Session, SessionOptions, Severity};
