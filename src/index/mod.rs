@@ -3,4 +3,6 @@
 
 mod session;
 
-pub use session::{Detail, DetailField, Session, SessionOptions, Severity};
+pub use session::{
+    Detail, DetailField, ProcessSummary, ProviderSummary, Session, SessionOptions, Severity,
+};
