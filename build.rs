@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo:rerun-if-changed=parsers");
-    let crate_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let crate_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let parsers = crate_dir.join("parsers");
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
 
@@ -28,19 +29,29 @@ fn main() {
          pub static BUILTIN_PARSERS: &[(&str, &str)] = &[\n",
     );
     for (relative, absolute) in &files {
-        writeln!(code, "    ({relative:?}, include_str!({:?})),", absolute.display().to_string())
-            .expect("writing to a String cannot fail");
+        writeln!(
+            code,
+            "    ({relative:?}, include_str!({:?})),",
+            absolute.display().to_string()
+        )
+        .expect("writing to a String cannot fail");
     }
     code.push_str("];\n");
-    for (constant, file) in [("PROVIDERS_TSV", "providers.tsv"), ("PROTOCOL_NAMES_TSV", "protocol-names.tsv")] {
+    for (constant, file) in [
+        ("PROVIDERS_TSV", "providers.tsv"),
+        ("PROTOCOL_NAMES_TSV", "protocol-names.tsv"),
+    ] {
         let path = parsers.join(file);
         let value = if path.is_file() {
             format!("include_str!({:?})", path.display().to_string())
         } else {
             "\"\"".to_string()
         };
-        writeln!(code, "/// `parsers/{file}`.\npub static {constant}: &str = {value};")
-            .expect("writing to a String cannot fail");
+        writeln!(
+            code,
+            "/// `parsers/{file}`.\npub static {constant}: &str = {value};"
+        )
+        .expect("writing to a String cannot fail");
     }
     fs::write(out_dir.join("builtin_parsers.rs"), code).expect("OUT_DIR is writable");
 }

@@ -26,7 +26,12 @@ fn main() {
     // Files stay in the page cache; measure parsing, not the disk.
     let data: Vec<(String, Vec<u8>)> = files
         .iter()
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(p).unwrap(),
+            )
+        })
         .collect();
     for compressed in [false, true] {
         let set: Vec<&(String, Vec<u8>)> = data
@@ -57,7 +62,11 @@ fn main() {
         let secs = best.as_secs_f64();
         println!(
             "{:<13} {:>3} files {:>9.1} MB {:>8} events  {:>7.0} MB/s  {:>6.2} M events/s  index {:.1} bytes/event (+ expanded buffers)",
-            if compressed { "compressed" } else { "uncompressed" },
+            if compressed {
+                "compressed"
+            } else {
+                "uncompressed"
+            },
             set.len(),
             bytes as f64 / 1e6,
             events,

@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod decode;
 pub mod etl;
 pub mod export;
 pub mod filter;

@@ -9,7 +9,8 @@ use etlview::etl::Trace;
 fn per_buffer(trace: &Trace) -> std::collections::BTreeMap<usize, usize> {
     let mut m = std::collections::BTreeMap::new();
     for e in trace.index_entries() {
-        *m.entry(trace.buffers()[e.buffer as usize].file_offset).or_insert(0) += 1;
+        *m.entry(trace.buffers()[e.buffer as usize].file_offset)
+            .or_insert(0) += 1;
     }
     m
 }
@@ -64,7 +65,9 @@ fn truncation_keeps_every_whole_buffer_before_the_cut() {
                 }
             }
             let whole = sizes.iter().filter(|&&(o, s)| o + s <= cut).count();
-            if whole < sizes.len() && cut > sizes.iter().find(|&&(o, s)| o + s > cut).unwrap().0 + 72 {
+            if whole < sizes.len()
+                && cut > sizes.iter().find(|&&(o, s)| o + s > cut).unwrap().0 + 72
+            {
                 assert!(
                     !t.issues().is_empty() || t.buffers().len() > whole,
                     "{name} cut at {cut}: damage not reported"
@@ -97,7 +100,10 @@ fn byte_flips_only_affect_the_buffer_they_hit() {
                 *b = next() as u8;
             }
             let Ok(t) = Trace::from_bytes(damaged) else {
-                assert!(at < 0x48 + 0x200, "{name}: flip at {at} made the whole file unreadable");
+                assert!(
+                    at < 0x48 + 0x200,
+                    "{name}: flip at {at} made the whole file unreadable"
+                );
                 continue;
             };
             let counts = per_buffer(&t);

@@ -28,16 +28,18 @@ fn spec() -> impl Strategy<Value = Spec> {
         prop::option::of(prop::collection::vec(any::<u8>(), 0..40)),
         any::<bool>(),
     )
-        .prop_map(|(cpu, id, level, pid, ts_step, payload, ext, header32)| Spec {
-            cpu,
-            id,
-            level,
-            pid,
-            ts_step,
-            payload,
-            ext,
-            header32,
-        })
+        .prop_map(
+            |(cpu, id, level, pid, ts_step, payload, ext, header32)| Spec {
+                cpu,
+                id,
+                level,
+                pid,
+                ts_step,
+                payload,
+                ext,
+                header32,
+            },
+        )
 }
 
 proptest! {

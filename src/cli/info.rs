@@ -144,7 +144,12 @@ pub fn report(
             .count(),
         records: issues
             .iter()
-            .filter(|i| matches!(i.kind, etl::IssueKind::BadRecord | etl::IssueKind::TrailingGarbage))
+            .filter(|i| {
+                matches!(
+                    i.kind,
+                    etl::IssueKind::BadRecord | etl::IssueKind::TrailingGarbage
+                )
+            })
             .count(),
         bytes: issues.iter().map(|i| i.skipped_bytes).sum(),
         issues,
@@ -163,7 +168,9 @@ pub fn report(
         perf_freq: l.map(|l| l.perf_freq),
         log_file_mode: l.map(|l| mode_text(l.log_file_mode)),
         session_start: l.map(|l| format_filetime(l.start_time)),
-        session_end: l.filter(|l| l.end_time != 0).map(|l| format_filetime(l.end_time)),
+        session_end: l
+            .filter(|l| l.end_time != 0)
+            .map(|l| format_filetime(l.end_time)),
         first_event: first.map(format_filetime),
         last_event: last.map(format_filetime),
         duration_seconds: match (first, last) {
@@ -178,7 +185,11 @@ pub fn report(
         buffers_flagged_events_lost: trace
             .buffers()
             .iter()
-            .filter(|b| b.header.flags & (etl::layout::BUFFER_FLAG_EVENTS_LOST | etl::layout::BUFFER_FLAG_BUFFER_LOST) != 0)
+            .filter(|b| {
+                b.header.flags
+                    & (etl::layout::BUFFER_FLAG_EVENTS_LOST | etl::layout::BUFFER_FLAG_BUFFER_LOST)
+                    != 0
+            })
             .count(),
         events: trace.len(),
         header_kinds: kinds,
@@ -191,8 +202,18 @@ pub fn report(
 pub fn render_text(r: &InfoReport) -> String {
     let mut s = String::new();
     let na = || "-".to_string();
-    let o = |v: &Option<String>| v.as_deref().map(for_terminal).map(|c| c.into_owned()).unwrap_or_else(na);
-    let _ = writeln!(s, "File            {} ({} bytes)", for_terminal(&r.file), r.size_bytes);
+    let o = |v: &Option<String>| {
+        v.as_deref()
+            .map(for_terminal)
+            .map(|c| c.into_owned())
+            .unwrap_or_else(na)
+    };
+    let _ = writeln!(
+        s,
+        "File            {} ({} bytes)",
+        for_terminal(&r.file),
+        r.size_bytes
+    );
     let _ = writeln!(s, "Logger          {}", o(&r.logger_name));
     let _ = writeln!(s, "Log file name   {}", o(&r.log_file_name));
     let _ = writeln!(
@@ -212,18 +233,28 @@ pub fn render_text(r: &InfoReport) -> String {
         s,
         "Clock           {}{}",
         r.clock,
-        r.perf_freq.map(|f| format!(" ({f} Hz)")).unwrap_or_default()
+        r.perf_freq
+            .map(|f| format!(" ({f} Hz)"))
+            .unwrap_or_default()
     );
     let _ = writeln!(s, "Log file mode   {}", o(&r.log_file_mode));
     let _ = writeln!(s, "Session start   {}", o(&r.session_start));
     let _ = writeln!(s, "Session end     {}", o(&r.session_end));
-    let _ = writeln!(s, "Events          {} .. {} ({:.3} s)", o(&r.first_event), o(&r.last_event), r.duration_seconds);
+    let _ = writeln!(
+        s,
+        "Events          {} .. {} ({:.3} s)",
+        o(&r.first_event),
+        o(&r.last_event),
+        r.duration_seconds
+    );
     let _ = writeln!(
         s,
         "Buffers         {} ({} compressed; header says {} written)",
         r.buffers,
         r.compressed_buffers,
-        r.buffers_written_in_header.map(|b| b.to_string()).unwrap_or_else(na)
+        r.buffers_written_in_header
+            .map(|b| b.to_string())
+            .unwrap_or_else(na)
     );
     let _ = writeln!(
         s,
@@ -233,7 +264,11 @@ pub fn render_text(r: &InfoReport) -> String {
         r.buffers_flagged_events_lost
     );
     let _ = writeln!(s, "Event count     {}", r.events);
-    let kinds: Vec<String> = r.header_kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let kinds: Vec<String> = r
+        .header_kinds
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
     let _ = writeln!(s, "Header kinds    {}", kinds.join(", "));
     let _ = writeln!(
         s,
@@ -244,14 +279,22 @@ pub fn render_text(r: &InfoReport) -> String {
         let _ = writeln!(s, "  - {}", for_terminal(&issue.to_string()));
     }
     let _ = writeln!(s, "\nProviders ({}):", r.providers.len());
-    let _ = writeln!(s, "  {:>8}  {:<38}  {:<16}  name", "events", "provider", "decoded");
+    let _ = writeln!(
+        s,
+        "  {:>8}  {:<38}  {:<16}  name",
+        "events", "provider", "decoded"
+    );
     for p in &r.providers {
         let decoded: usize = p.decoded_by.values().sum();
         let coverage = if p.decoded_by.is_empty() {
             "-".to_string()
         } else {
             let by: Vec<&str> = p.decoded_by.keys().map(String::as_str).collect();
-            format!("{:.0}% {}", 100.0 * decoded as f64 / p.events as f64, by.join("+"))
+            format!(
+                "{:.0}% {}",
+                100.0 * decoded as f64 / p.events as f64,
+                by.join("+")
+            )
         };
         let _ = writeln!(
             s,
@@ -263,4 +306,27 @@ pub fn render_text(r: &InfoReport) -> String {
         );
     }
     s
+}
+
+/// The report with provider names and decode coverage from a session.
+pub fn report_for_session(session: &crate::index::Session, file: &str) -> InfoReport {
+    let trace = session.trace();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut decoded_by: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for e in trace.events() {
+        let key = e.header.provider.key();
+        let d = session.decode(&e);
+        if let Some(n) = &d.provider_name {
+            names.entry(key.clone()).or_insert_with(|| n.clone());
+        }
+        *decoded_by
+            .entry(key)
+            .or_default()
+            .entry(d.decoded_by.name().to_string())
+            .or_insert(0) += 1;
+    }
+    for by in decoded_by.values_mut() {
+        by.remove("none");
+    }
+    report(trace, file, |k| names.get(k).cloned(), &decoded_by)
 }

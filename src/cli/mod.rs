@@ -9,10 +9,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::etl::Trace;
-use crate::export::{EventRow, Format, RowWriter};
+use crate::export::{Format, RowWriter};
+use crate::index::{Session, SessionOptions};
 
-pub use info::{InfoReport, builtin_provider_name, render_text as render_info, report as info_report};
+pub use info::{
+    InfoReport, builtin_provider_name, render_text as render_info, report as info_report,
+};
 
 /// Open Windows ETW trace files (.etl) on any OS.
 ///
@@ -37,6 +39,25 @@ pub struct ViewArgs {
     /// Print events even when stdout is a terminal.
     #[arg(long)]
     pub print: bool,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+}
+
+/// Where schemas come from, beyond the builtin ones.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DecodeArgs {
+    /// Extra directory of provider manifests (*.man, *.xml) to decode with.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub parsers: Option<PathBuf>,
+}
+
+impl DecodeArgs {
+    pub fn options(&self) -> SessionOptions {
+        SessionOptions {
+            parsers_dir: self.parsers.clone(),
+            tmf_dir: None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,7 +116,7 @@ fn is_broken_pipe(e: &CliError) -> bool {
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
-        Some(Command::Info { file, json }) => run_info(&file, json),
+        Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
         None => {
             let Some(file) = cli.view.file.clone() else {
@@ -108,9 +129,12 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
     }
 }
 
-fn open(file: &Path) -> Result<Trace, CliError> {
-    let trace = Trace::open(file)?;
-    let issues = trace.issues();
+fn open(file: &Path, decode: &DecodeArgs) -> Result<Session, CliError> {
+    let session = Session::open(file, decode.options())?;
+    for w in &session.parser_warnings {
+        eprintln!("etlview: warning: {}", crate::sanitize::for_terminal(w));
+    }
+    let issues = session.trace().issues();
     if !issues.is_empty() {
         let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
         eprintln!(
@@ -119,12 +143,12 @@ fn open(file: &Path) -> Result<Trace, CliError> {
             issues.len()
         );
     }
-    Ok(trace)
+    Ok(session)
 }
 
-fn run_info(file: &Path, json: bool) -> Result<Outcome, CliError> {
-    let trace = open(file)?;
-    let report = info::report(&trace, &file.display().to_string(), |_| None, &Default::default());
+fn run_info(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+    let session = open(file, decode)?;
+    let report = info::report_for_session(&session, &file.display().to_string());
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -143,13 +167,13 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
             file.display()
         )));
     }
-    let trace = open(file)?;
+    let session = open(file, &args.decode)?;
     let stdout = io::stdout();
     let _interactive = stdout.is_terminal() && !args.print;
     let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut writer = RowWriter::new(args.format, out)?;
-    for e in trace.events() {
-        writer.write(&EventRow::from_event(&e))?;
+    for e in session.trace().events() {
+        writer.write(&session.row_of(&e))?;
     }
     writer.finish()?;
     Ok(Outcome::Ok)
@@ -161,9 +185,8 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
     let mut any = false;
     let mut all = serde_json::Map::new();
     for code in codes {
-        let matches = errors::lookup_arg(code).map_err(|e| {
-            CliError(format!("cannot read error code `{code}`: {e}"))
-        })?;
+        let matches = errors::lookup_arg(code)
+            .map_err(|e| CliError(format!("cannot read error code `{code}`: {e}")))?;
         any |= !matches.is_empty();
         if json {
             all.insert(code.clone(), serde_json::to_value(&matches)?);
@@ -175,5 +198,9 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
         serde_json::to_writer_pretty(&mut out, &all)?;
         writeln!(out)?;
     }
-    Ok(if any { Outcome::Ok } else { Outcome::NothingMatched })
+    Ok(if any {
+        Outcome::Ok
+    } else {
+        Outcome::NothingMatched
+    })
 }

@@ -128,7 +128,15 @@ impl EtlWriter {
         timestamp: i64,
         payload: &[u8],
     ) -> Result<(), RecordTooLarge> {
-        let rec = system_record(0x02, u16::from(version), hook_id, pid, tid, timestamp, payload);
+        let rec = system_record(
+            0x02,
+            u16::from(version),
+            hook_id,
+            pid,
+            tid,
+            timestamp,
+            payload,
+        );
         self.push_raw_record(cpu, &rec)
     }
 
@@ -253,7 +261,14 @@ impl EtlWriter {
         }
     }
 
-    fn emit_buffer(&mut self, cpu: u16, buffer_type: u16, flags: u16, payload: &[u8], compress: bool) {
+    fn emit_buffer(
+        &mut self,
+        cpu: u16,
+        buffer_type: u16,
+        flags: u16,
+        payload: &[u8],
+        compress: bool,
+    ) {
         let filled = (BUFFER_HEADER_LEN + payload.len()) as u32;
         let (body, size, flags) = if compress {
             let stream = xpress::compress(payload);
@@ -331,7 +346,8 @@ fn system_record(
 fn logfile_header_payload(o: &WriterOptions) -> Vec<u8> {
     let mut p = Vec::with_capacity(0x200);
     p.extend(o.buffer_size.to_le_bytes());
-    let version = u32::from(o.os_version.0) | (u32::from(o.os_version.1) << 8) | (1 << 16) | (5 << 24);
+    let version =
+        u32::from(o.os_version.0) | (u32::from(o.os_version.1) << 8) | (1 << 16) | (5 << 24);
     p.extend(version.to_le_bytes());
     p.extend(o.os_version.2.to_le_bytes());
     p.extend(u32::from(o.processors).to_le_bytes());
@@ -394,7 +410,8 @@ mod tests {
             )
             .unwrap();
         }
-        w.push_system(0, 0x0303, 3, 4, 8, 1_005_000, &[0u8; 40]).unwrap();
+        w.push_system(0, 0x0303, 3, 4, 8, 1_005_000, &[0u8; 40])
+            .unwrap();
         w.finish()
     }
 

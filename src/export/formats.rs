@@ -23,9 +23,29 @@ pub enum Format {
 
 /// CSV columns, in order.
 pub const CSV_COLUMNS: [&str; 23] = [
-    "frame", "time", "ts", "provider", "id", "version", "channel", "opcode", "level", "task",
-    "keyword", "pid", "tid", "cpu", "header", "hook", "provider_name", "event_name", "process",
-    "protocol", "message", "decoded_by", "fields",
+    "frame",
+    "time",
+    "ts",
+    "provider",
+    "id",
+    "version",
+    "channel",
+    "opcode",
+    "level",
+    "task",
+    "keyword",
+    "pid",
+    "tid",
+    "cpu",
+    "header",
+    "hook",
+    "provider_name",
+    "event_name",
+    "process",
+    "protocol",
+    "message",
+    "decoded_by",
+    "fields",
 ];
 
 /// Writes rows in one of the line formats.
@@ -55,10 +75,13 @@ impl<W: Write> RowWriter<W> {
 
     pub fn write(&mut self, row: &EventRow) -> io::Result<()> {
         match (self.format, &mut self.csv, &mut self.out) {
-            (Format::Csv, Some(csv), _) => csv.write_record(csv_record(row)).map_err(|e| match e.into_kind() {
-                csv::ErrorKind::Io(io) => io,
-                other => io::Error::other(format!("{other:?}")),
-            }),
+            (Format::Csv, Some(csv), _) => {
+                csv.write_record(csv_record(row))
+                    .map_err(|e| match e.into_kind() {
+                        csv::ErrorKind::Io(io) => io,
+                        other => io::Error::other(format!("{other:?}")),
+                    })
+            }
             (Format::Jsonl, _, Some(out)) => {
                 serde_json::to_writer(&mut *out, row).map_err(io::Error::other)?;
                 out.write_all(b"\n")
@@ -111,7 +134,10 @@ fn csv_record(r: &EventRow) -> Vec<String> {
         d.decoded_by.unwrap_or("").to_string(),
         d.fields
             .as_ref()
-            .map(|f| sanitize::for_csv_cell(&serde_json::Value::Object(f.clone()).to_string()).into_owned())
+            .map(|f| {
+                sanitize::for_csv_cell(&serde_json::Value::Object(f.clone()).to_string())
+                    .into_owned()
+            })
             .unwrap_or_default(),
     ]
 }

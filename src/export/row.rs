@@ -80,5 +80,4 @@ impl EventRow {
             decoded: DecodedPart::default(),
         }
     }
-
 }

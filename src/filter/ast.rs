@@ -115,13 +115,19 @@ pub struct Literal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LiteralValue {
     /// Magnitude at most `u64::MAX`, either sign; `base` only affects printing.
-    Int { value: i128, base: IntBase },
+    Int {
+        value: i128,
+        base: IntBase,
+    },
     /// Always finite.
     Float(f64),
     Str(String),
     Guid(uuid::Uuid),
     /// `192.168.0.216`, `10.10.249.1/21`, `fe80::1/64`.
-    Ip { addr: IpAddr, prefix_len: Option<u8> },
+    Ip {
+        addr: IpAddr,
+        prefix_len: Option<u8>,
+    },
     Time(TimeLiteral),
     Duration(DurationLiteral),
     /// A bare name on the value side (`ERROR_WINHTTP_TIMEOUT`, `error`, `ResponseParser`,
@@ -206,7 +212,9 @@ pub struct Comparison {
 pub enum TextOp {
     /// Substring test.
     Contains,
-    /// Unanchored regex search; the pattern was validated by the parser.
+    /// Unanchored regex search. The parser validated the pattern with
+    /// `regex::RegexBuilder::new(pattern).case_insensitive(!case_sensitive)`; compile it the
+    /// same way.
     Matches,
 }
 
@@ -347,7 +355,9 @@ impl Expr {
 impl FieldPath {
     fn clear_spans(&mut self) {
         self.span = 0..0;
-        self.segments.iter_mut().for_each(|segment| segment.span = 0..0);
+        self.segments
+            .iter_mut()
+            .for_each(|segment| segment.span = 0..0);
     }
 }
 
@@ -460,7 +470,12 @@ impl Display for FieldOperand {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match &self.mask {
             // Parenthesised so C readers do not take it as `Keyword & (0x10 != 0)`.
-            Some(mask) => write!(f, "({} & {})", self.path, IntDisplay(mask.value.into(), mask.base)),
+            Some(mask) => write!(
+                f,
+                "({} & {})",
+                self.path,
+                IntDisplay(mask.value.into(), mask.base)
+            ),
             None => self.path.fmt(f),
         }
     }
@@ -578,4 +593,225 @@ impl Display for TimeLiteral {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn path(names: &[(Option<Separator>, &str)], prefix: Option<PathPrefix>) -> FieldPath {
+        let segments = names
+            .iter()
+            .map(|&(separator, name)| PathSegment {
+                separator,
+                name: name.into(),
+                span: 0..0,
+            })
+            .collect();
+        FieldPath {
+            prefix,
+            segments,
+            span: 0..0,
+        }
+    }
+
+    fn exists(name: &str) -> Expr {
+        Expr::Exists(path(&[(None, name)], None))
+    }
+
+    fn value(value: LiteralValue) -> String {
+        Literal { value, span: 0..0 }.to_string()
+    }
+
+    fn compare(left: &str, right: LiteralValue) -> Expr {
+        Expr::Compare(Comparison {
+            left: Operand::Field(FieldOperand {
+                path: path(&[(None, left)], None),
+                mask: None,
+            }),
+            op: CmpOp::Eq,
+            right: Operand::Literal(Literal {
+                value: right,
+                span: 3..4,
+            }),
+            op_span: 1..2,
+        })
+    }
+
+    #[test]
+    fn boolean_printing_adds_parentheses_only_where_the_shape_needs_them() {
+        let (a, b, c) = (exists("a"), exists("b"), exists("c"));
+        let or = |items: Vec<Expr>| Expr::Or(items);
+        let and = |items: Vec<Expr>| Expr::And(items);
+        let not = |inner: Expr| Expr::Not(Box::new(inner));
+        assert_eq!(
+            or(vec![and(vec![a.clone(), b.clone()]), c.clone()]).to_string(),
+            "a AND b OR c"
+        );
+        assert_eq!(
+            and(vec![or(vec![a.clone(), b.clone()]), c.clone()]).to_string(),
+            "(a OR b) AND c"
+        );
+        assert_eq!(
+            or(vec![a.clone(), or(vec![b.clone(), c.clone()])]).to_string(),
+            "a OR (b OR c)"
+        );
+        assert_eq!(
+            and(vec![and(vec![a.clone(), b.clone()]), c.clone()]).to_string(),
+            "(a AND b) AND c"
+        );
+        assert_eq!(
+            not(and(vec![a.clone(), b.clone()])).to_string(),
+            "NOT (a AND b)"
+        );
+        assert_eq!(not(not(a.clone())).to_string(), "NOT NOT a");
+        let int = LiteralValue::Int {
+            value: 1,
+            base: IntBase::Decimal,
+        };
+        assert_eq!(not(compare("x", int)).to_string(), "NOT x == 1");
+    }
+
+    #[test]
+    fn paths_print_prefixes_and_separators() {
+        let mixed = path(
+            &[
+                (None, "HTTP"),
+                (Some(Separator::Colon), "Request"),
+                (Some(Separator::DoubleColon), "Method"),
+            ],
+            None,
+        );
+        assert_eq!(mixed.to_string(), "HTTP:Request::Method");
+        assert_eq!(
+            path(&[(None, "Port")], Some(PathPrefix::AnyProtocol)).to_string(),
+            "*Port"
+        );
+        assert_eq!(
+            path(&[(None, "N")], Some(PathPrefix::Annotation)).to_string(),
+            "#N"
+        );
+        let masked = FieldOperand {
+            path: path(&[(None, "Keyword")], None),
+            mask: Some(Mask {
+                value: 0x200000000,
+                base: IntBase::Hex,
+                span: 0..0,
+            }),
+        };
+        assert_eq!(masked.to_string(), "(Keyword & 0x200000000)");
+    }
+
+    #[test]
+    fn strings_escape_only_what_the_parser_would_read_as_an_escape() {
+        let text = |raw: &str| value(LiteralValue::Str(raw.into()));
+        assert_eq!(text(r"\d+ \("), r#""\d+ \(""#);
+        assert_eq!(text(r#"say "hi""#), r#""say \"hi\"""#);
+        assert_eq!(text(r"ends\"), r#""ends\\""#);
+        assert_eq!(text(r"a\\b"), r#""a\\\b""#);
+        assert_eq!(text(r#"\""#), r#""\\\"""#);
+    }
+
+    #[test]
+    fn numbers_print_so_they_read_back_as_the_same_kind() {
+        let int = |value, base| value_of_int(value, base);
+        assert_eq!(int(12002, IntBase::Decimal), "12002");
+        assert_eq!(int(-16, IntBase::Hex), "-0x10");
+        assert_eq!(
+            int(i128::from(u64::MAX), IntBase::Hex),
+            "0xffffffffffffffff"
+        );
+        assert_eq!(value(LiteralValue::Float(32.0)), "32.0");
+        assert_eq!(value(LiteralValue::Float(-0.5)), "-0.5");
+        assert_eq!(value(LiteralValue::Float(1e21)), "1000000000000000000000.0");
+        let duration = DurationLiteral {
+            amount: 500.0,
+            unit: DurationUnit::Milliseconds,
+        };
+        assert_eq!(value(LiteralValue::Duration(duration)), "500ms");
+        assert_eq!(duration.as_seconds(), 0.5);
+        let micro = DurationLiteral {
+            amount: 2.5,
+            unit: DurationUnit::Microseconds,
+        };
+        assert_eq!(
+            (value(LiteralValue::Duration(micro)), micro.as_seconds()),
+            ("2.5us".into(), 2.5e-6)
+        );
+    }
+
+    fn value_of_int(value: i128, base: IntBase) -> String {
+        self::value(LiteralValue::Int { value, base })
+    }
+
+    #[test]
+    fn guids_addresses_times_and_symbols_print_in_canonical_form() {
+        let guid = uuid::Uuid::from_u128(0x7D44233D_3055_4B9C_BA64_0D47CA40A232);
+        assert_eq!(
+            value(LiteralValue::Guid(guid)),
+            "{7d44233d-3055-4b9c-ba64-0d47ca40a232}"
+        );
+        let addr = "10.10.249.1".parse().unwrap();
+        assert_eq!(
+            value(LiteralValue::Ip {
+                addr,
+                prefix_len: Some(21)
+            }),
+            "10.10.249.1/21"
+        );
+        let time = TimeLiteral {
+            year: 2011,
+            month: 7,
+            day: 22,
+            hour: 14,
+            minute: 32,
+            second: 2,
+            nanosecond: 638_000_000,
+            utc_offset_minutes: None,
+        };
+        assert_eq!(value(LiteralValue::Time(time)), "2011-07-22T14:32:02.638");
+        let zoned = |minutes| TimeLiteral {
+            nanosecond: 0,
+            utc_offset_minutes: Some(minutes),
+            ..time
+        };
+        assert_eq!(value(LiteralValue::Time(zoned(0))), "2011-07-22T14:32:02Z");
+        assert_eq!(
+            value(LiteralValue::Time(zoned(-330))),
+            "2011-07-22T14:32:02-05:30"
+        );
+        assert_eq!(
+            value(LiteralValue::Time(zoned(60))),
+            "2011-07-22T14:32:02+01:00"
+        );
+        assert_eq!(
+            value(LiteralValue::Symbol("ERROR_WINHTTP_TIMEOUT".into())),
+            "ERROR_WINHTTP_TIMEOUT"
+        );
+    }
+
+    #[test]
+    fn span_free_comparison_ignores_positions_but_not_values() {
+        let int = |value| LiteralValue::Int {
+            value,
+            base: IntBase::Decimal,
+        };
+        let original = compare("x", int(1));
+        let mut moved = original.clone();
+        if let Expr::Compare(cmp) = &mut moved {
+            cmp.op_span = 10..12;
+            if let Operand::Literal(literal) = &mut cmp.right {
+                literal.span = 20..21;
+            }
+        }
+        assert_ne!(original, moved);
+        assert!(original.eq_ignoring_spans(&moved));
+        assert!(!original.eq_ignoring_spans(&compare("x", int(2))));
+        let Expr::Compare(stripped) = original.without_spans() else {
+            panic!("shape changed")
+        };
+        assert_eq!(
+            (stripped.op_span, stripped.right.to_string()),
+            (0..0, "1".to_string())
+        );
+        let Operand::Literal(literal) = stripped.right else {
+            panic!("shape changed")
+        };
+        assert_eq!(literal.span, 0..0);
+    }
 }

@@ -44,7 +44,10 @@ impl FilterError {
         let start = floor_char_boundary(expr, self.span.start);
         let end = ceil_char_boundary(expr, self.span.end.max(start));
         let column = expr.get(..start).map_or(0, |before| before.chars().count());
-        let width = expr.get(start..end).map_or(0, |under| under.chars().count()).max(1);
+        let width = expr
+            .get(start..end)
+            .map_or(0, |under| under.chars().count())
+            .max(1);
         let shown: String = expr
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
@@ -108,20 +111,33 @@ pub fn suggest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     best.map(|(_, candidate)| candidate)
 }
 
-/// Levenshtein distance over lower-cased characters, two rows of memory.
+/// Edit distance over lower-cased characters counting insertions, deletions, substitutions and
+/// swaps of two adjacent characters (optimal string alignment), so `adn` is one edit from `and`.
 fn edit_distance_ignoring_case(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
     let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    // Rows i-2, i-1 and i of the distance table between prefixes of `a` and `b`.
+    let mut two_back: Vec<usize> = vec![0; b.len() + 1];
     let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
+    let mut current: Vec<usize> = vec![0; b.len() + 1];
     for (i, &ca) in a.iter().enumerate() {
         current[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let substitution = previous[j] + usize::from(ca != cb);
             let deletion = previous[j + 1] + 1;
             let insertion = current[j] + 1;
-            current[j + 1] = substitution.min(deletion).min(insertion);
+            let mut best = substitution.min(deletion).min(insertion);
+            let swapped = i > 0
+                && j > 0
+                && a.get(i - 1) == Some(&cb)
+                && b.get(j - 1) == Some(&ca)
+                && ca != cb;
+            if swapped {
+                best = best.min(two_back[j - 1] + 1);
+            }
+            current[j + 1] = best;
         }
+        std::mem::swap(&mut two_back, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
     previous[b.len()]
@@ -169,8 +185,14 @@ mod tests {
     #[test]
     fn render_shows_tabs_and_newlines_as_single_spaces() {
         let error = FilterError::new(6..9, "x");
-        assert_eq!(error.render("a\tb\nc AND").lines().nth(1), Some("  a b c AND"));
-        assert_eq!(error.render("a\tb\nc AND").lines().nth(2), Some("        ^^^"));
+        assert_eq!(
+            error.render("a\tb\nc AND").lines().nth(1),
+            Some("  a b c AND")
+        );
+        assert_eq!(
+            error.render("a\tb\nc AND").lines().nth(2),
+            Some("        ^^^")
+        );
     }
 
     #[test]
@@ -189,6 +211,7 @@ mod tests {
         assert_eq!(suggest("Opcode", &fields), None);
         assert_eq!(suggest("", &fields), None);
         assert_eq!(suggest("x", &[]), None);
+        assert_eq!(suggest("adn", &["AND", "OR"]), Some("AND"));
     }
 
     #[test]
@@ -206,5 +229,8 @@ mod tests {
         assert_eq!(edit_distance_ignoring_case("", "abc"), 3);
         assert_eq!(edit_distance_ignoring_case("ÉTÉ", "été"), 0);
         assert_eq!(edit_distance_ignoring_case("flaw", "lawn"), 2);
+        assert_eq!(edit_distance_ignoring_case("adn", "AND"), 1);
+        assert_eq!(edit_distance_ignoring_case("ca", "abc"), 3);
+        assert_eq!(edit_distance_ignoring_case("Provdier", "provider"), 1);
     }
 }

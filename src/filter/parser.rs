@@ -15,21 +15,20 @@
 //! * `field in {guid}` is a one-member set (a GUID literal is `{guid}` only outside sets).
 //! * Parentheses and `NOT` together may nest [`MAX_NESTING`] deep, which bounds recursion.
 
+mod condition;
 mod lexer;
 mod literal;
+mod string;
+mod time;
 
 use nom::IResult;
 use nom::error::{ErrorKind, ParseError};
 
 use super::ast::{
-    CmpOp, Comparison, Expr, FieldOperand, FieldPath, HasBit, Literal, LiteralValue, Name,
-    Operand, SetMembership, Span, StringLiteral, TextMatch, TextOp,
+    Expr, FieldOperand, FieldPath, Literal, LiteralValue, Operand, Span, StringLiteral,
 };
 use super::error::{FilterError, suggest};
-use lexer::{
-    and_operator, comparison_operator, is_ident_start, keyword, not_operator, operator_run,
-    or_operator, skip_ws,
-};
+use lexer::{and_operator, is_ident_start, not_operator, operator_run, or_operator, skip_ws};
 
 /// Deepest nesting of parentheses and `NOT` accepted.
 pub const MAX_NESTING: usize = 256;
@@ -45,7 +44,13 @@ const AFTER_FIELD: [&str; 13] = [
 ];
 const AFTER_CONDITION: [&str; 3] = ["AND", "OR", "end of filter"];
 const VALUE_START: [&str; 7] = [
-    "a number", "a string", "a GUID", "an IP address", "a time", "a duration", "a name",
+    "a number",
+    "a string",
+    "a GUID",
+    "an IP address",
+    "a time",
+    "a duration",
+    "a name",
 ];
 /// Operator words a misspelt word after a field is compared against.
 const OPERATOR_WORDS: [&str; 6] = ["AND", "OR", "contains", "matches", "in", "has"];
@@ -73,6 +78,8 @@ impl<'s> ParseError<&'s str> for PErr {
 
 type PResult<'s, T> = IResult<&'s str, T, PErr>;
 
+/// Moves a finished condition to the heap; out of line so the recursive frames that call it
+/// hold only a pointer.
 #[inline(never)]
 fn boxed(result: PResult<'_, Expr>) -> PResult<'_, Box<Expr>> {
     result.map(|(rest, expr)| (rest, Box::new(expr)))
@@ -167,10 +174,9 @@ impl<'s> Parser<'s> {
                 let (span, found) = self.token_at(self.src.get(at..).unwrap_or(""));
                 FilterError::new(span, format!("unexpected {found}"))
             }
-            nom::Err::Incomplete(_) => FilterError::new(
-                self.src.len()..self.src.len(),
-                "filter ended unexpectedly",
-            ),
+            nom::Err::Incomplete(_) => {
+                FilterError::new(self.src.len()..self.src.len(), "filter ended unexpectedly")
+            }
         })?;
         let (rest, expr) = parsed;
         let rest = skip_ws(rest);
@@ -186,9 +192,16 @@ impl<'s> Parser<'s> {
         if rest.starts_with(')') {
             return FilterError::new(span, "unmatched `)`: no `(` is open here");
         }
-        let error = FilterError::new(span.clone(), format!("unexpected {found} after a complete condition"))
-            .with_expected(AFTER_CONDITION);
-        match self.src.get(span).and_then(|word| suggest(word, &["AND", "OR"])) {
+        let error = FilterError::new(
+            span.clone(),
+            format!("unexpected {found} after a complete condition"),
+        )
+        .with_expected(AFTER_CONDITION);
+        match self
+            .src
+            .get(span)
+            .and_then(|word| suggest(word, &["AND", "OR"]))
+        {
             Some(fix) => error.with_suggestion(fix),
             None => error,
         }
@@ -202,7 +215,11 @@ impl<'s> Parser<'s> {
             || rest.starts_with(')')
             || and_operator(rest).is_some()
             || or_operator(rest).is_some();
-        if missing { Err(self.missing_condition(op, after_op)) } else { Ok(rest) }
+        if missing {
+            Err(self.missing_condition(op, after_op))
+        } else {
+            Ok(rest)
+        }
     }
 
     #[cold]
@@ -215,7 +232,10 @@ impl<'s> Parser<'s> {
             FilterError::new(op_span, format!("missing condition after `{op_token}`"))
         } else {
             let (span, found) = self.token_at(rest);
-            FilterError::new(span, format!("expected a condition after `{op_token}`, found {found}"))
+            FilterError::new(
+                span,
+                format!("expected a condition after `{op_token}`, found {found}"),
+            )
         };
         fail(error.with_expected(CONDITION_START))
     }
@@ -264,7 +284,11 @@ impl<'s> Parser<'s> {
 
     /// Refuses to open another level at `token` (`(` or `NOT`) once MAX_NESTING are open.
     fn check_depth(&self, depth: usize, token: &str) -> Result<(), nom::Err<PErr>> {
-        if depth >= MAX_NESTING { Err(self.too_deep(token)) } else { Ok(()) }
+        if depth >= MAX_NESTING {
+            Err(self.too_deep(token))
+        } else {
+            Ok(())
+        }
     }
 
     #[cold]
@@ -330,9 +354,15 @@ impl<'s> Parser<'s> {
     /// in its own terms. Both are bounded by the nesting limit, so the retry costs at most
     /// MAX_NESTING² steps.
     #[inline(never)]
-    fn parenthesised_operand_comparison(&self, input: &'s str, depth: usize) -> Option<PResult<'s, Box<Expr>>> {
+    fn parenthesised_operand_comparison(
+        &self,
+        input: &'s str,
+        depth: usize,
+    ) -> Option<PResult<'s, Box<Expr>>> {
         match self.operand(input, depth, Side::Left) {
-            Ok((rest, term @ Term::Operand(_))) if lexer::starts_condition_operator(skip_ws(rest)) => {
+            Ok((rest, term @ Term::Operand(_)))
+                if lexer::starts_condition_operator(skip_ws(rest)) =>
+            {
                 Some(boxed(self.condition(term, rest, depth)))
             }
             _ => None,
@@ -346,21 +376,34 @@ impl<'s> Parser<'s> {
         let open_span = self.offset(open)..self.offset(open) + 1;
         if at.is_empty() {
             return fail(
-                FilterError::new(open_span, "unclosed parenthesis: this `(` has no matching `)`")
-                    .with_expected([")"]),
+                FilterError::new(
+                    open_span,
+                    "unclosed parenthesis: this `(` has no matching `)`",
+                )
+                .with_expected([")"]),
             );
         }
         if let Some(after_close) = at.strip_prefix(')') {
             if skip_ws(open.get(1..).unwrap_or("")).len() == at.len() {
                 let span = open_span.start..self.offset(after_close);
-                return fail(FilterError::new(span, "empty parentheses: write a condition inside"));
+                return fail(FilterError::new(
+                    span,
+                    "empty parentheses: write a condition inside",
+                ));
             }
         }
         let (span, found) = self.token_at(at);
-        let column = self.src.get(..open_span.start).map_or(0, |before| before.chars().count()) + 1;
+        let column = self
+            .src
+            .get(..open_span.start)
+            .map_or(0, |before| before.chars().count())
+            + 1;
         fail(
-            FilterError::new(span, format!("expected `)` to close the `(` at column {column}, found {found}"))
-                .with_expected([")", "AND", "OR"]),
+            FilterError::new(
+                span,
+                format!("expected `)` to close the `(` at column {column}, found {found}"),
+            )
+            .with_expected([")", "AND", "OR"]),
         )
     }
 
@@ -390,13 +433,23 @@ impl<'s> Parser<'s> {
         }
         let (rest, (path, method)) = self.path(input)?;
         if let Some((op_span, pattern)) = method {
-            return Ok((rest, Term::Method { path, pattern, op_span }));
+            return Ok((
+                rest,
+                Term::Method {
+                    path,
+                    pattern,
+                    op_span,
+                },
+            ));
         }
         let after_ws = skip_ws(rest);
         if let Some(after_amp) = lexer::single_ampersand(after_ws) {
             let amp_span = self.span_between(after_ws, after_amp);
             let (rest, mask) = self.mask(skip_ws(after_amp), amp_span)?;
-            let field = FieldOperand { path, mask: Some(mask) };
+            let field = FieldOperand {
+                path,
+                mask: Some(mask),
+            };
             return Ok((rest, Term::Operand(Operand::Field(field))));
         }
         let operand = match (side, path.segments.first()) {
@@ -408,267 +461,13 @@ impl<'s> Parser<'s> {
         };
         Ok((rest, Term::Operand(operand)))
     }
-
-    /// What follows an operand at the start of a condition.
-    fn condition(&self, term: Term, rest: &'s str, depth: usize) -> PResult<'s, Expr> {
-        let after = skip_ws(rest);
-        let left = match term {
-            Term::Method { path, pattern, op_span } => {
-                let (rest, case_sensitive) = lexer::case_sensitive_suffix(after, rest);
-                if let Some(op) = operator_run(skip_ws(rest)).filter(|op| comparison_operator(op).is_some()) {
-                    let start = self.offset(skip_ws(rest));
-                    return self.fatal(FilterError::new(
-                        start..start + op.len(),
-                        "`.contains(...)` is already a condition and cannot be compared",
-                    ));
-                }
-                let text = TextMatch { field: path, op: TextOp::Contains, pattern, case_sensitive, op_span };
-                return Ok((rest, Expr::Text(text)));
-            }
-            Term::Operand(left) => left,
-        };
-        if let Some(op_text) = operator_run(after) {
-            let after_op = after.get(op_text.len()..).unwrap_or("");
-            let op_span = self.span_between(after, after_op);
-            if op_text == "~" {
-                return self.text_match(left, TextOp::Matches, after_op, op_span);
-            }
-            return match comparison_operator(op_text) {
-                Some(op) => self.comparison(left, op, op_span, after_op, depth),
-                None => self.fatal(lexer::unknown_operator(op_span, op_text)),
-            };
-        }
-        for (word, text_op) in [("contains", TextOp::Contains), ("matches", TextOp::Matches)] {
-            if let Ok((after_kw, _)) = keyword(word)(after) {
-                let op_span = self.span_between(after, after_kw);
-                return self.text_match(left, text_op, after_kw, op_span);
-            }
-        }
-        if let Ok((after_kw, _)) = keyword("in")(after) {
-            return self.set_membership(left, after_kw, self.span_between(after, after_kw));
-        }
-        if let Ok((after_kw, _)) = keyword("has")(after) {
-            return self.has_bit(left, after_kw, self.span_between(after, after_kw));
-        }
-        self.lone_operand(left, rest, after)
-    }
-
-    /// An operand with no operator after it: an existence test, or an error.
-    fn lone_operand(&self, left: Operand, rest: &'s str, after: &'s str) -> PResult<'s, Expr> {
-        let ends_condition = after.is_empty()
-            || after.starts_with(')')
-            || and_operator(after).is_some()
-            || or_operator(after).is_some();
-        if !ends_condition {
-            let (span, found) = self.token_at(after);
-            let word = self.src.get(span.clone()).unwrap_or("");
-            let starts_word = after.starts_with(is_ident_start);
-            if starts_word || after.starts_with(['|', '&', '^', '+', '-', '*', '/', '%']) {
-                return self.fatal(lexer::unknown_operator(span, word));
-            }
-            return self.fatal(
-                FilterError::new(span, format!("expected an operator or AND/OR, found {found}"))
-                    .with_expected(AFTER_FIELD),
-            );
-        }
-        match left {
-            Operand::Field(FieldOperand { path, mask: None }) => Ok((rest, Expr::Exists(path))),
-            Operand::Field(FieldOperand { path, mask: Some(mask) }) => self.fatal(FilterError::new(
-                path.span.start..mask.span.end,
-                format!("a masked value must be compared, e.g. `({path} & 0x{:x}) != 0`", mask.value),
-            )),
-            Operand::Literal(Literal { value: LiteralValue::Str(value), span }) => {
-                Ok((rest, Expr::QuotedName(StringLiteral { value, span })))
-            }
-            Operand::Literal(literal) => self.fatal(FilterError::new(
-                literal.span,
-                "a value alone is not a condition; compare it with a field, e.g. `EventId == 17`",
-            )),
-        }
-    }
-
-    fn comparison(&self, left: Operand, op: CmpOp, op_span: Span, after_op: &'s str, depth: usize) -> PResult<'s, Expr> {
-        let input = skip_ws(after_op);
-        let symbol = op.symbol();
-        if input.is_empty() {
-            return self.fatal(
-                FilterError::new(op_span, format!("missing value after `{symbol}`"))
-                    .with_expected(VALUE_START),
-            );
-        }
-        let side = match left {
-            Operand::Field(_) => Side::RightOfField,
-            Operand::Literal(_) => Side::RightOfLiteral,
-        };
-        let (rest, right) = match self.operand(input, depth, side) {
-            Ok((rest, Term::Operand(right))) => (rest, right),
-            Ok((_, Term::Method { op_span, .. })) => {
-                return self.fatal(FilterError::new(
-                    op_span,
-                    "`.contains(...)` is a condition, not a value",
-                ));
-            }
-            Err(nom::Err::Error(_)) => {
-                let (span, found) = self.token_at(input);
-                return self.fatal(
-                    FilterError::new(span, format!("expected a value after `{symbol}`, found {found}"))
-                        .with_expected(VALUE_START),
-                );
-            }
-            Err(error) => return Err(error),
-        };
-        if let (Operand::Literal(first), Operand::Literal(second)) = (&left, &right) {
-            return self.fatal(FilterError::new(
-                first.span.start..second.span.end,
-                "a comparison needs a field on one side",
-            ));
-        }
-        Ok((rest, Expr::Compare(Comparison { left, op, right, op_span })))
-    }
-
-    /// The field on the left of an operator that does not take literals or masks.
-    fn plain_field(&self, left: Operand, op_word: &str) -> Result<FieldPath, FilterError> {
-        match left {
-            Operand::Field(FieldOperand { path, mask: None }) => Ok(path),
-            Operand::Field(FieldOperand { path, mask: Some(mask) }) => Err(FilterError::new(
-                path.span.start..mask.span.end,
-                format!("`{op_word}` cannot be applied to a masked value"),
-            )),
-            Operand::Literal(literal) => Err(FilterError::new(
-                literal.span,
-                format!("`{op_word}` needs a field on its left"),
-            )),
-        }
-    }
-
-    fn text_match(&self, left: Operand, op: TextOp, after_op: &'s str, op_span: Span) -> PResult<'s, Expr> {
-        let op_word = self.src.get(op_span.clone()).unwrap_or("contains").to_string();
-        let field = self.plain_field(left, &op_word).map_err(fail)?;
-        let input = skip_ws(after_op);
-        if !input.starts_with('"') {
-            let (span, found) = self.token_at(input);
-            let message = if input.is_empty() {
-                format!("missing string after `{op_word}`")
-            } else {
-                format!("`{op_word}` needs a string in double quotes, found {found}")
-            };
-            return self.fatal(FilterError::new(span, message).with_expected(["a string"]));
-        }
-        let (rest, pattern) = self.string_literal(input)?;
-        let (rest, case_sensitive) = lexer::case_sensitive_suffix(skip_ws(rest), rest);
-        if op == TextOp::Matches {
-            self.check_regex(&pattern, case_sensitive).map_err(fail)?;
-        }
-        Ok((rest, Expr::Text(TextMatch { field, op, pattern, case_sensitive, op_span })))
-    }
-
-    fn set_membership(&self, left: Operand, after_in: &'s str, in_span: Span) -> PResult<'s, Expr> {
-        let field = match left {
-            Operand::Field(field) => field,
-            Operand::Literal(literal) => {
-                return self.fatal(FilterError::new(literal.span, "`in` needs a field on its left"));
-            }
-        };
-        let open = skip_ws(after_in);
-        let (open_char, close) = match open.chars().next() {
-            Some('{') => ('{', '}'),
-            Some('[') => ('[', ']'),
-            _ => {
-                let (span, found) = self.token_at(open);
-                let span = if open.is_empty() { in_span } else { span };
-                return self.fatal(
-                    FilterError::new(span, format!("`in` needs a set such as `{{201, 202}}`, found {found}"))
-                        .with_expected(["{", "["]),
-                );
-            }
-        };
-        let open_span = self.offset(open)..self.offset(open) + 1;
-        let mut members = Vec::new();
-        let mut rest = open.get(1..).unwrap_or("");
-        // Members are separated by a comma, whitespace or both.
-        let mut separated = true;
-        loop {
-            let item = skip_ws(rest);
-            if let Some(after_close) = item.strip_prefix(close) {
-                if members.is_empty() {
-                    return self.fatal(FilterError::new(
-                        open_span.start..self.offset(after_close),
-                        "empty set: list at least one value",
-                    ));
-                }
-                let span = open_span.start..self.offset(after_close);
-                return Ok((after_close, Expr::InSet(SetMembership { field, members, span })));
-            }
-            if item.is_empty() {
-                return self.fatal(
-                    FilterError::new(open_span, format!("unclosed `{open_char}`: the set has no closing `{close}`"))
-                        .with_expected([",", &close.to_string()]),
-                );
-            }
-            if !separated && rest.len() == item.len() {
-                let (span, found) = self.token_at(item);
-                return self.fatal(
-                    FilterError::new(span, format!("expected `,` or `{close}` in the set, found {found}"))
-                        .with_expected([",".to_string(), close.to_string()]),
-                );
-            }
-            let (after_member, member) = self.set_member(item)?;
-            members.push(member);
-            let after_member_ws = skip_ws(after_member);
-            match after_member_ws.strip_prefix(',') {
-                Some(after_comma) => (rest, separated) = (after_comma, true),
-                None => (rest, separated) = (after_member, false),
-            }
-        }
-    }
-
-    fn set_member(&self, input: &'s str) -> PResult<'s, Literal> {
-        match self.literal(input) {
-            Ok(found) => return Ok(found),
-            Err(nom::Err::Error(_)) => {}
-            Err(error) => return Err(error),
-        }
-        let (span, found) = self.token_at(input);
-        let error = FilterError::new(span, format!("expected a value in the set, found {found}"))
-            .with_expected(VALUE_START);
-        match self.path(input) {
-            Ok((rest, (path, None))) if path.is_bare_name() => {
-                let name = path.segments.first().map(|s| s.name.clone()).unwrap_or_default();
-                Ok((rest, Literal { value: LiteralValue::Symbol(name), span: path.span }))
-            }
-            Ok((_, (path, _))) => self.fatal(FilterError::new(
-                path.span,
-                "set members are values; a dotted path is a field",
-            )),
-            Err(nom::Err::Error(_)) => self.fatal(error),
-            Err(other) => Err(other),
-        }
-    }
-
-    fn has_bit(&self, left: Operand, after_has: &'s str, has_span: Span) -> PResult<'s, Expr> {
-        let field = self.plain_field(left, "has").map_err(fail)?;
-        let input = skip_ws(after_has);
-        match lexer::ident(input) {
-            Ok((rest, name)) => {
-                let bit = Name { name: name.to_string(), span: self.span_between(input, rest) };
-                Ok((rest, Expr::HasBit(HasBit { field, bit })))
-            }
-            Err(_) => {
-                let (span, found) = self.token_at(input);
-                let span = if input.is_empty() { has_span } else { span };
-                self.fatal(
-                    FilterError::new(
-                        span,
-                        format!("`has` takes a keyword bit name such as `RECEIVE`, found {found}; for a number use `(Keyword & 0x10) != 0`"),
-                    )
-                    .with_expected(["a keyword bit name"]),
-                )
-            }
-        }
-    }
 }
 
 #[cfg(test)]
-mod tests;
+mod error_tests;
+#[cfg(test)]
+mod example_tests;
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod tests;

@@ -3,8 +3,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::etl::{self, Event, Trace};
-use crate::export::EventRow;
+use uuid::{Uuid, uuid};
+
+use super::processes::ProcessTable;
+use crate::analysis::{errors, trace_text};
+use crate::decode::manifest::SchemaRegistry;
+use crate::decode::value::{IntFormat, Value};
+use crate::decode::{DecodedBy, DecodedEvent, Decoder};
+use crate::etl::{self, Event, ProviderId, Trace};
+use crate::export::{DecodedPart, EventRow};
 use crate::filter::{self, FilterError};
 
 /// How bad an event looks to a troubleshooter.
@@ -73,11 +80,18 @@ pub struct ProviderSummary {
     pub filter: String,
 }
 
+pub const WINHTTP_PROVIDER: Uuid = uuid!("7d44233d-3055-4b9c-ba64-0d47ca40a232");
+pub const WEBIO_PROVIDER: Uuid = uuid!("50b3e73c-9370-461d-bb9f-26f32d68887d");
+
 /// An opened trace with decoding and filtering.
 pub struct Session {
     trace: Trace,
     #[allow(dead_code)]
     options: SessionOptions,
+    decoder: Decoder,
+    processes: ProcessTable,
+    /// Problems loading user manifests (`--parsers DIR`), for the user to see.
+    pub parser_warnings: Vec<String>,
     /// (frame, severity) of every event that looks like a failure or warning, in time order.
     marks: Vec<(u32, Severity)>,
 }
@@ -108,9 +122,24 @@ impl Session {
     }
 
     pub fn from_trace(trace: Trace, options: SessionOptions) -> Session {
+        let mut registry = SchemaRegistry::builtin();
+        let mut parser_warnings = Vec::new();
+        if let Some(dir) = &options.parsers_dir {
+            match registry.load_dir(dir) {
+                Ok(report) => parser_warnings.extend(report.warnings.iter().map(|w| w.to_string())),
+                Err(e) => parser_warnings.push(format!("{}: {e}", dir.display())),
+            }
+        }
+        let mut decoder = Decoder::new(registry);
+        decoder.learn(&trace);
+        parser_warnings.extend(decoder.metadata_errors().iter().cloned());
+        let processes = ProcessTable::build(&trace, &decoder);
         let mut session = Session {
             trace,
             options,
+            decoder,
+            processes,
+            parser_warnings,
             marks: Vec::new(),
         };
         session.marks = (0..session.len())
@@ -242,8 +271,50 @@ impl Session {
         self.event(frame).map(|e| self.row_of(&e))
     }
 
+    pub fn decoder(&self) -> &Decoder {
+        &self.decoder
+    }
+
+    pub fn process_table(&self) -> &ProcessTable {
+        &self.processes
+    }
+
+    /// Decodes one event (payload fields, names, message).
+    pub fn decode(&self, e: &Event) -> DecodedEvent {
+        self.decoder.decode(e)
+    }
+
+    /// `name (pid)` of the event's process, as Network Monitor shows it.
+    pub fn ut_process_name(&self, e: &Event) -> Option<String> {
+        let pid = e.header.process_id?;
+        Some(self.processes.ut_process_name(pid, e.header.timestamp))
+    }
+
+    /// Network Monitor's ProtocolName of an event's provider.
+    pub fn protocol_name(&self, provider_name: &str) -> String {
+        self.decoder.registry().protocol_name(provider_name)
+    }
+
     pub fn row_of(&self, e: &Event) -> EventRow {
-        EventRow::from_event(e)
+        let decoded = self.decode(e);
+        self.row_with(e, &decoded)
+    }
+
+    /// The output row of an already decoded event.
+    pub fn row_with(&self, e: &Event, d: &DecodedEvent) -> EventRow {
+        let mut row = EventRow::from_event(e);
+        let fields = d.fields_json();
+        row.decoded = DecodedPart {
+            protocol: d.provider_name.as_deref().map(|n| self.protocol_name(n)),
+            provider_name: d.provider_name.clone(),
+            event_name: d.event_name.clone(),
+            process: self.ut_process_name(e),
+            message: d.message.clone(),
+            fields: (!fields.is_empty()).then_some(fields),
+            decoded_by: Some(d.decoded_by.name()),
+            decode_error: d.error.clone(),
+        };
+        row
     }
 
     /// Failure/warning classification of one event (error levels, WinHTTP failure lines,
@@ -258,11 +329,17 @@ impl Session {
 
     fn classify(&self, frame: usize) -> Option<Severity> {
         let e = self.event(frame)?;
-        match e.header.level {
+        let by_level = match e.header.level {
             1 | 2 if !e.header.kind.is_kernel() => Some(Severity::Failure),
             3 if !e.header.kind.is_kernel() => Some(Severity::Warning),
             _ => None,
+        };
+        let text_provider = matches!(e.header.provider, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER);
+        if !text_provider {
+            return by_level;
         }
+        let decoded = self.decode(&e);
+        by_level.max(classify_decoded(&decoded))
     }
 
     /// The detail view of an event.
@@ -270,7 +347,7 @@ impl Session {
         let e = self.event(frame)?;
         let row = self.row_of(&e);
         let h = &e.header;
-        let mut header = Vec::new();
+        let mut header: Vec<DetailField> = Vec::new();
         let mut push = |name: &str, value: String, term: Option<String>| {
             header.push(DetailField {
                 depth: 0,
@@ -340,12 +417,94 @@ impl Session {
                 filter_term: None,
             })
             .collect();
+        let decoded = self.decode(&e);
+        header.insert(
+            3,
+            DetailField {
+                depth: 0,
+                name: "Decoded by".into(),
+                value: decoded.decoded_by.name().into(),
+                meaning: None,
+                filter_term: None,
+            },
+        );
+        if let Some(p) = &decoded.provider_name {
+            let protocol = self.protocol_name(p);
+            header.insert(
+                4,
+                plain(
+                    "ProviderName",
+                    p,
+                    Some(format!("ProviderName == {}", quote(p))),
+                ),
+            );
+            header.insert(
+                5,
+                plain(
+                    "ProtocolName",
+                    &protocol,
+                    Some(format!("ProtocolName == {}", quote(&protocol))),
+                ),
+            );
+        }
+        if let Some(n) = &decoded.event_name {
+            header.push(plain(
+                "EventName",
+                n,
+                Some(format!("EventName == {}", quote(n))),
+            ));
+        }
+        if let Some(p) = self.ut_process_name(&e) {
+            header.push(plain(
+                "UTProcessName",
+                &p,
+                Some(format!("UTProcessName == {}", quote(&p))),
+            ));
+        }
+        if let Some(m) = &decoded.message {
+            header.push(plain("Message", m, None));
+        }
+        let mut fields = Vec::new();
+        for (name, value) in decoded.fields() {
+            flatten(&mut fields, 0, name, value);
+        }
+        if let Some(text) = trace_text_of(&decoded) {
+            let line = trace_text::parse_line(text);
+            if let Some(c) = line.component {
+                fields.push(plain(
+                    "Component",
+                    c,
+                    Some(format!("Component == {}", quote(c))),
+                ));
+            }
+            if let Some(code) = trace_text::error_code(&line) {
+                let mut f = plain(
+                    "ErrorCode",
+                    &code.to_string(),
+                    Some(format!("ErrorCode == {code}")),
+                );
+                f.meaning = meaning_of(code);
+                fields.push(f);
+            }
+            if let Some(m) = &line.mapping {
+                let mut f = plain("MappedFrom", &m.from_code.to_string(), None);
+                f.meaning = meaning_of(m.from_code);
+                fields.push(f);
+                let mut f = plain(
+                    "MappedTo",
+                    &m.to_code.to_string(),
+                    Some(format!("MappedTo == {}", m.to_code)),
+                );
+                f.meaning = meaning_of(m.to_code);
+                fields.push(f);
+            }
+        }
         Some(Detail {
             header,
-            fields: Vec::new(),
+            fields,
             extended,
             payload: e.payload().to_vec(),
-            decode_error: None,
+            decode_error: decoded.error.clone(),
         })
     }
 
@@ -380,4 +539,118 @@ impl Session {
         progress(self.len());
         Ok(Some(out))
     }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn plain(name: &str, value: &str, filter_term: Option<String>) -> DetailField {
+    DetailField {
+        depth: 0,
+        name: name.to_string(),
+        value: value.to_string(),
+        meaning: None,
+        filter_term,
+    }
+}
+
+/// `SYMBOL: description` of an error code.
+fn meaning_of(code: u32) -> Option<String> {
+    errors::best_match(code).map(|c| format!("{}: {}", c.symbol, c.description))
+}
+
+/// The numeric error code held by a value typed as one (Win32 error, NTSTATUS, HRESULT).
+fn error_value(value: &Value) -> Option<u32> {
+    match value {
+        Value::UInt {
+            value,
+            format: IntFormat::Win32Error | IntFormat::NtStatus | IntFormat::HResult,
+            ..
+        } => Some(*value as u32),
+        Value::Int {
+            value,
+            format: IntFormat::Win32Error | IntFormat::NtStatus | IntFormat::HResult,
+            ..
+        } => Some(*value as u32),
+        _ => None,
+    }
+}
+
+/// Detail lines for a value; structs and arrays become indented children.
+fn flatten(out: &mut Vec<DetailField>, depth: usize, name: &str, value: &Value) {
+    match value {
+        Value::Struct(members) => {
+            out.push(DetailField {
+                depth,
+                name: name.to_string(),
+                value: String::new(),
+                meaning: None,
+                filter_term: None,
+            });
+            for (n, v) in members {
+                flatten(out, depth + 1, n, v);
+            }
+        }
+        Value::Array(items)
+            if items.len() <= 64 && items.iter().any(|v| matches!(v, Value::Struct(_))) =>
+        {
+            out.push(DetailField {
+                depth,
+                name: name.to_string(),
+                value: format!("{} items", items.len()),
+                meaning: None,
+                filter_term: None,
+            });
+            for (i, v) in items.iter().enumerate() {
+                flatten(out, depth + 1, &format!("[{i}]"), v);
+            }
+        }
+        _ => {
+            let shown = value.display();
+            let meaning = error_value(value).filter(|&c| c != 0).and_then(meaning_of);
+            let filter_term = (depth == 0).then(|| match value.as_u64() {
+                Some(n) if !matches!(value, Value::Mapped { .. }) => format!("{name} == {n}"),
+                _ => format!("{name} == {}", quote(&shown)),
+            });
+            out.push(DetailField {
+                depth,
+                name: name.to_string(),
+                value: shown,
+                meaning,
+                filter_term,
+            });
+        }
+    }
+}
+
+/// The free text of a WinHTTP/WebIO trace event (its message, else its first string field).
+pub fn trace_text_of(d: &DecodedEvent) -> Option<&str> {
+    if d.decoded_by == DecodedBy::None {
+        return None;
+    }
+    d.message
+        .as_deref()
+        .filter(|m| m.contains("::"))
+        .or_else(|| {
+            d.fields()
+                .find_map(|(_, v)| v.as_str().filter(|s| s.contains("::")))
+        })
+}
+
+/// Severity from decoded content: WinHTTP trace-text failures and error-typed fields.
+pub fn classify_decoded(d: &DecodedEvent) -> Option<Severity> {
+    let from_text =
+        trace_text_of(d).and_then(
+            |t| match trace_text::classify(&trace_text::parse_line(t))? {
+                trace_text::Severity::Failure => Some(Severity::Failure),
+                trace_text::Severity::Warning => Some(Severity::Warning),
+            },
+        );
+    let from_fields = d
+        .fields()
+        .filter_map(|(_, v)| error_value(v))
+        .any(|c| c != 0 && c != 997 && c != 259)
+        .then_some(Severity::Failure);
+    from_text.max(from_fields)
 }

@@ -13,6 +13,9 @@ use crate::filter::ast::{
 };
 use crate::filter::error::{FilterError, suggest};
 
+/// A field path and, for the `path.contains("x")` spelling, the `.contains` span and pattern.
+pub(super) type PathWithMethod = (FieldPath, Option<(Span, StringLiteral)>);
+
 pub(super) fn skip_ws(input: &str) -> &str {
     input.trim_start()
 }
@@ -91,7 +94,8 @@ pub(super) fn comparison_operator(text: &str) -> Option<CmpOp> {
 
 /// Whether a comparison, text, set or bit operator starts `input`.
 pub(super) fn starts_condition_operator(input: &str) -> bool {
-    let symbol = operator_run(input).is_some_and(|op| op == "~" || comparison_operator(op).is_some());
+    let symbol =
+        operator_run(input).is_some_and(|op| op == "~" || comparison_operator(op).is_some());
     symbol
         || ["contains", "matches", "in", "has"]
             .iter()
@@ -100,7 +104,9 @@ pub(super) fn starts_condition_operator(input: &str) -> bool {
 
 /// `&` as a bitmask operator, not the first half of `&&`.
 pub(super) fn single_ampersand(input: &str) -> Option<&str> {
-    input.strip_prefix('&').filter(|rest| !rest.starts_with('&'))
+    input
+        .strip_prefix('&')
+        .filter(|rest| !rest.starts_with('&'))
 }
 
 /// An optional `caseSensitive` after a text pattern: the rest and whether it was present.
@@ -148,10 +154,7 @@ pub(super) fn unknown_operator(span: Span, text: &str) -> FilterError {
 impl<'s> Parser<'s> {
     /// `[*|#] name { (.|:|::) name } [ .contains("text") ]`. Backtracks when `input` does not
     /// start with a name; the optional part is the `.contains` span and its pattern.
-    pub(super) fn path(
-        &self,
-        input: &'s str,
-    ) -> PResult<'s, (FieldPath, Option<(Span, StringLiteral)>)> {
+    pub(super) fn path(&self, input: &'s str) -> PResult<'s, PathWithMethod> {
         let (after_prefix, prefix) = match input.chars().next() {
             Some('*') => (input.get(1..).unwrap_or(""), Some(PathPrefix::AnyProtocol)),
             Some('#') => (input.get(1..).unwrap_or(""), Some(PathPrefix::Annotation)),
@@ -185,7 +188,9 @@ impl<'s> Parser<'s> {
                 break;
             };
             if separator == Separator::Dot {
-                if let Some(method) = self.contains_method(input, rest, after_sep, &prefix, &segments)? {
+                if let Some(method) =
+                    self.contains_method(input, rest, after_sep, &prefix, &segments)?
+                {
                     return Ok(method);
                 }
             }
@@ -201,12 +206,15 @@ impl<'s> Parser<'s> {
             });
             rest = after_name;
         }
-        let path = FieldPath { prefix, segments, span: self.span_between(input, rest) };
+        let path = FieldPath {
+            prefix,
+            segments,
+            span: self.span_between(input, rest),
+        };
         Ok((rest, (path, None)))
     }
 
     /// The `.contains("x")` method spelling after the path read so far, if it is there.
-    #[allow(clippy::type_complexity)]
     fn contains_method(
         &self,
         path_start: &'s str,
@@ -214,8 +222,7 @@ impl<'s> Parser<'s> {
         after_dot: &'s str,
         prefix: &Option<PathPrefix>,
         segments: &[PathSegment],
-    ) -> Result<Option<(&'s str, (FieldPath, Option<(Span, StringLiteral)>))>, nom::Err<super::PErr>>
-    {
+    ) -> Result<Option<(&'s str, PathWithMethod)>, nom::Err<super::PErr>> {
         let Ok((after_word, _)) = keyword("contains")(after_dot) else {
             return Ok(None);
         };
@@ -228,17 +235,24 @@ impl<'s> Parser<'s> {
         let argument = skip_ws(open.get(1..).unwrap_or(""));
         if !argument.starts_with('"') {
             let (span, found) = self.token_at(argument);
-            let error = FilterError::new(span, format!("`.contains(` needs a string, found {found}"));
+            let error =
+                FilterError::new(span, format!("`.contains(` needs a string, found {found}"));
             return Err(fail(error.with_expected(["a string"])));
         }
         let (after_string, pattern) = self.string_literal(argument)?;
         let close = skip_ws(after_string);
         let Some(after_close) = close.strip_prefix(')') else {
             let error = if close.is_empty() {
-                FilterError::new(open_span, "unclosed parenthesis: this `(` has no matching `)`")
+                FilterError::new(
+                    open_span,
+                    "unclosed parenthesis: this `(` has no matching `)`",
+                )
             } else {
                 let (span, found) = self.token_at(close);
-                FilterError::new(span, format!("expected `)` after the string, found {found}"))
+                FilterError::new(
+                    span,
+                    format!("expected `)` after the string, found {found}"),
+                )
             };
             return Err(fail(error.with_expected([")"])));
         };
@@ -257,17 +271,32 @@ impl<'s> Parser<'s> {
         let argument = skip_ws(open.get(1..).unwrap_or(""));
         let (rest, (field, method)) = match self.path(argument) {
             Ok(found) => found,
-            Err(nom::Err::Error(_)) => return self.fatal(self.expected_argument(argument, "a field such as `FrameData`")),
+            Err(nom::Err::Error(_)) => {
+                return self.fatal(self.expected_argument(
+                    argument,
+                    "a field such as `FrameData`",
+                    "a field",
+                ));
+            }
             Err(error) => return Err(error),
         };
         if let Some((op_span, _)) = method {
-            return self.fatal(FilterError::new(op_span, "`ContainsBin` takes a field, not a condition"));
+            return self.fatal(FilterError::new(
+                op_span,
+                "`ContainsBin` takes a field, not a condition",
+            ));
         }
         let rest = self.argument_comma(rest, &open_span)?;
         let encoding_start = rest;
         let (rest, word) = match ident(encoding_start) {
             Ok(found) => found,
-            Err(_) => return self.fatal(self.expected_argument(encoding_start, "an encoding")),
+            Err(_) => {
+                return self.fatal(self.expected_argument(
+                    encoding_start,
+                    "an encoding",
+                    "ASCII, HEX or UTF16",
+                ));
+            }
         };
         let encoding = match word.to_ascii_uppercase().as_str() {
             "ASCII" => BinEncoding::Ascii,
@@ -285,45 +314,71 @@ impl<'s> Parser<'s> {
         };
         let rest = self.argument_comma(rest, &open_span)?;
         if !rest.starts_with('"') {
-            return self.fatal(self.expected_argument(rest, "a string"));
+            return self.fatal(self.expected_argument(rest, "a string", "a string"));
         }
         let (after_pattern, pattern) = self.string_literal(rest)?;
-        self.check_binary_pattern(encoding, &pattern).map_err(fail)?;
+        self.check_binary_pattern(encoding, &pattern)
+            .map_err(fail)?;
         let close = skip_ws(after_pattern);
         let Some(after_close) = close.strip_prefix(')') else {
             return self.fatal(if close.is_empty() {
-                FilterError::new(open_span, "unclosed parenthesis: this `(` has no matching `)`")
-                    .with_expected([")"])
+                FilterError::new(
+                    open_span,
+                    "unclosed parenthesis: this `(` has no matching `)`",
+                )
+                .with_expected([")"])
             } else {
-                self.expected_argument(close, "`)`")
+                self.expected_argument(close, "`)`", ")")
             });
         };
         let span = self.span_between(input, after_close);
-        Ok((after_close, Expr::ContainsBin(ContainsBin { field, encoding, pattern, span })))
+        Ok((
+            after_close,
+            Expr::ContainsBin(ContainsBin {
+                field,
+                encoding,
+                pattern,
+                span,
+            }),
+        ))
     }
 
     /// `,` between call arguments; returns the input after it with whitespace skipped.
-    fn argument_comma(&self, rest: &'s str, open_span: &Span) -> Result<&'s str, nom::Err<super::PErr>> {
+    fn argument_comma(
+        &self,
+        rest: &'s str,
+        open_span: &Span,
+    ) -> Result<&'s str, nom::Err<super::PErr>> {
         let comma = skip_ws(rest);
         match comma.strip_prefix(',') {
             Some(after) => Ok(skip_ws(after)),
             None if comma.is_empty() => Err(fail(
-                FilterError::new(open_span.clone(), "unclosed parenthesis: this `(` has no matching `)`")
-                    .with_expected([","]),
+                FilterError::new(
+                    open_span.clone(),
+                    "unclosed parenthesis: this `(` has no matching `)`",
+                )
+                .with_expected([","]),
             )),
-            None => Err(fail(self.expected_argument(comma, "`,`"))),
+            None => Err(fail(self.expected_argument(comma, "`,`", ","))),
         }
     }
 
-    fn expected_argument(&self, at: &str, what: &str) -> FilterError {
+    fn expected_argument(&self, at: &str, what: &str, expected: &str) -> FilterError {
         let (span, found) = self.token_at(at);
-        FilterError::new(span, format!("`ContainsBin` expected {what}, found {found}"))
-            .with_expected([what.trim_matches('`')])
+        FilterError::new(
+            span,
+            format!("`ContainsBin` expected {what}, found {found}"),
+        )
+        .with_expected([expected])
     }
 
     /// ASCII patterns must be ASCII; HEX patterns whole bytes of hex digits (`0x` prefix and
     /// spaces allowed).
-    fn check_binary_pattern(&self, encoding: BinEncoding, pattern: &StringLiteral) -> Result<(), FilterError> {
+    fn check_binary_pattern(
+        &self,
+        encoding: BinEncoding,
+        pattern: &StringLiteral,
+    ) -> Result<(), FilterError> {
         let text = pattern.value.as_str();
         match encoding {
             BinEncoding::Utf16 => Ok(()),
@@ -341,7 +396,10 @@ impl<'s> Parser<'s> {
                     .or_else(|| digits.strip_prefix("0X"))
                     .unwrap_or(digits);
                 let digits: String = digits.chars().filter(|c| !c.is_whitespace()).collect();
-                if !digits.is_empty() && digits.len() % 2 == 0 && digits.chars().all(|c| c.is_ascii_hexdigit()) {
+                if !digits.is_empty()
+                    && digits.len() % 2 == 0
+                    && digits.chars().all(|c| c.is_ascii_hexdigit())
+                {
                     Ok(())
                 } else {
                     Err(FilterError::new(

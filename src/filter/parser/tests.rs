@@ -1,19 +1,17 @@
-//! Parser tests: every construct, the example filters of filter-language.md, error positions.
-
-use std::net::IpAddr;
+//! Parser tests for every construct, plus the tree-building helpers the other test files use.
 
 use super::{MAX_NESTING, parse};
 use crate::filter::ast::*;
 use crate::filter::error::FilterError;
 
-fn ok(text: &str) -> Expr {
+pub(super) fn ok(text: &str) -> Expr {
     match parse(text) {
         Ok(expr) => expr,
         Err(error) => panic!("{text:?} failed:\n{}", error.render(text)),
     }
 }
 
-fn err(text: &str) -> FilterError {
+pub(super) fn err(text: &str) -> FilterError {
     match parse(text) {
         Ok(expr) => panic!("{text:?} parsed as {expr:?}"),
         Err(error) => error,
@@ -21,11 +19,11 @@ fn err(text: &str) -> FilterError {
 }
 
 /// Asserts the tree, spans ignored.
-fn assert_tree(text: &str, expected: Expr) {
+pub(super) fn assert_tree(text: &str, expected: Expr) {
     assert_eq!(ok(text).without_spans(), expected.without_spans(), "{text}");
 }
 
-fn path(dotted: &str) -> FieldPath {
+pub(super) fn path(dotted: &str) -> FieldPath {
     let segments = dotted
         .split('.')
         .enumerate()
@@ -35,298 +33,197 @@ fn path(dotted: &str) -> FieldPath {
             span: 0..0,
         })
         .collect();
-    FieldPath { prefix: None, segments, span: 0..0 }
+    FieldPath {
+        prefix: None,
+        segments,
+        span: 0..0,
+    }
 }
 
-fn field(dotted: &str) -> Operand {
-    Operand::Field(FieldOperand { path: path(dotted), mask: None })
+pub(super) fn field(dotted: &str) -> Operand {
+    Operand::Field(FieldOperand {
+        path: path(dotted),
+        mask: None,
+    })
 }
 
-fn lit(value: LiteralValue) -> Literal {
+pub(super) fn lit(value: LiteralValue) -> Literal {
     Literal { value, span: 0..0 }
 }
 
-fn int(value: i128) -> Operand {
-    Operand::Literal(lit(LiteralValue::Int { value, base: IntBase::Decimal }))
+pub(super) fn int(value: i128) -> Operand {
+    Operand::Literal(lit(LiteralValue::Int {
+        value,
+        base: IntBase::Decimal,
+    }))
 }
 
-fn hex(value: i128) -> Operand {
-    Operand::Literal(lit(LiteralValue::Int { value, base: IntBase::Hex }))
+pub(super) fn hex(value: i128) -> Operand {
+    Operand::Literal(lit(LiteralValue::Int {
+        value,
+        base: IntBase::Hex,
+    }))
 }
 
-fn string(value: &str) -> Operand {
+pub(super) fn string(value: &str) -> Operand {
     Operand::Literal(lit(LiteralValue::Str(value.to_string())))
 }
 
-fn symbol(name: &str) -> Operand {
+pub(super) fn symbol(name: &str) -> Operand {
     Operand::Literal(lit(LiteralValue::Symbol(name.to_string())))
 }
 
-fn cmp(left: Operand, op: CmpOp, right: Operand) -> Expr {
-    Expr::Compare(Comparison { left, op, right, op_span: 0..0 })
+pub(super) fn cmp(left: Operand, op: CmpOp, right: Operand) -> Expr {
+    Expr::Compare(Comparison {
+        left,
+        op,
+        right,
+        op_span: 0..0,
+    })
 }
 
-fn eq(name: &str, right: Operand) -> Expr {
+pub(super) fn eq(name: &str, right: Operand) -> Expr {
     cmp(field(name), CmpOp::Eq, right)
 }
 
-fn text(name: &str, op: TextOp, pattern: &str, case_sensitive: bool) -> Expr {
+pub(super) fn text(name: &str, op: TextOp, pattern: &str, case_sensitive: bool) -> Expr {
     Expr::Text(TextMatch {
         field: path(name),
         op,
-        pattern: StringLiteral { value: pattern.to_string(), span: 0..0 },
+        pattern: StringLiteral {
+            value: pattern.to_string(),
+            span: 0..0,
+        },
         case_sensitive,
         op_span: 0..0,
     })
 }
 
-fn in_set(name: &str, members: Vec<LiteralValue>) -> Expr {
+pub(super) fn in_set(name: &str, members: Vec<LiteralValue>) -> Expr {
     Expr::InSet(SetMembership {
-        field: FieldOperand { path: path(name), mask: None },
+        field: FieldOperand {
+            path: path(name),
+            mask: None,
+        },
         members: members.into_iter().map(lit).collect(),
         span: 0..0,
     })
 }
 
-fn ints(values: &[i128]) -> Vec<LiteralValue> {
-    values.iter().map(|&value| LiteralValue::Int { value, base: IntBase::Decimal }).collect()
+pub(super) fn ints(values: &[i128]) -> Vec<LiteralValue> {
+    values
+        .iter()
+        .map(|&value| LiteralValue::Int {
+            value,
+            base: IntBase::Decimal,
+        })
+        .collect()
 }
 
-fn exists(name: &str) -> Expr {
+pub(super) fn exists(name: &str) -> Expr {
     Expr::Exists(path(name))
 }
 
-fn literal_of(text: &str) -> LiteralValue {
+pub(super) fn literal_of(text: &str) -> LiteralValue {
     match ok(text) {
-        Expr::Compare(Comparison { right: Operand::Literal(literal), .. }) => literal.value,
+        Expr::Compare(Comparison {
+            right: Operand::Literal(literal),
+            ..
+        }) => literal.value,
         other => panic!("{text:?} is not a comparison with a literal: {other:?}"),
     }
 }
 
-/// §1.4: everyday Network Monitor filters.
-const NETMON_EXAMPLES: [&str; 14] = [
-    r#"UTProcessName == "w3wp.exe (1432)""#,
-    r#"UTProcessName == "w3wp.exe (1432)" AND ProtocolName == "WINHTTP_MicrosoftWindowsWinHttp""#,
-    r#"NetEvent.Header.Descriptor.Task == 0x2 AND ProtocolName == "USBHub_MicrosoftWindowsUSBUSBHUB""#,
-    r#"ProtocolName == "USBHub_MicrosoftWindowsUSBUSBHUB" OR ProtocolName == "USBPort_MicrosoftWindowsUSBUSBPORT""#,
-    r#"NOT (Description == "USBPort_MicrosoftWindowsUSBUSBPORT:Host Controller Async Schedule Enable" OR Description == "USBPort_MicrosoftWindowsUSBUSBPORT:Host Controller Async Schedule Disable")"#,
-    "(USBHub_MicrosoftWindowsUSBUSBHUB AND NetEvent.Header.Descriptor.Opcode == 11)",
-    "(NetEvent.Header.Descriptor.Level == 0x2)",
-    "Property.TCPRetransmit==1 && tcp.Port==4444",
-    "tcp.port== 1234 and property.tcpretranmit==1",
-    "Tcp.flags.syn==1",
-    r#"http.request.command == "GET""#,
-    r#"ContainsBin(FrameData, ASCII, "office")"#,
-    "FrameVariable.TimeDelta > 10000000",
-    "WEBIO_MicrosoftWindowsWebIO.HttpInvokeParserComplete.Error.WinErrorValue == 0x3a",
-];
-
-/// §4: example filters for 502.3 investigations (and the NM variant of 22).
-const INVESTIGATION_EXAMPLES: [&str; 26] = [
-    r#"UTProcessName == "w3wp.exe (1432)" AND ProtocolName == "WINHTTP_MicrosoftWindowsWinHttp""#,
-    r#"ProcessName == "w3wp.exe" && Provider == "Microsoft-Windows-WinHttp""#,
-    r#"Provider == "Microsoft-Windows-WinHttp" && (Message contains "ERROR_WINHTTP_TIMEOUT" || Message contains "(12002)")"#,
-    r#"Message contains "ERROR_WINHTTP_FROM_WIN32 mapped""#,
-    r#"Message matches "mapped \(.*\) \d+ to \(ERROR_WINHTTP_TIMEOUT\) 12002""#,
-    r#"winhttp.component == "sys-recver" && Message contains "failed""#,
-    r#"Message matches "returning ERROR_WINHTTP_\w+ \(\d+\) from \w+\(\)""#,
-    r#"winhttp.error == ERROR_WINHTTP_CONNECTION_ERROR || Message matches "(?i)WSAECONNRESET|WSAECONNABORTED""#,
-    r#"winhttp.error == 12152 || (Provider == "Microsoft-Windows-WebIO" && Task == "ResponseParser" && Error != 0)"#,
-    r#"ProtocolName == "WEBIO_MicrosoftWindowsWebIO" AND NetEvent.Header.Descriptor.Level == 0x2"#,
-    r#"Provider == "Microsoft-Windows-WebIO" && EventId in {201, 202} && Error != 0"#,
-    r#"Provider == "Microsoft-Windows-WebIO" && EventId in {200, 201, 202} && Address contains "192.168.0.216""#,
-    r#"Provider == "Microsoft-Windows-WebIO" && EventId == 17 && URI contains "/time/""#,
-    r#"Provider == "Microsoft-Windows-WebIO" && EventId == 101 && Headers matches "^HTTP/1\.[01] 5\d\d""#,
-    r#"Provider == "Microsoft-Windows-WebIO" && Task == "RequestCancel""#,
-    r#"Provider == "Microsoft-Windows-TCPIP" && EventId in {1045, 1046, 1047, 1048}"#,
-    "(tcp.flags.reset == 1 OR Property.TCPRetransmit == 1) AND ipv4.address == 192.168.0.216",
-    r#"Provider == "Microsoft-Windows-Winsock-AFD" && EventId == 1032 && ProcessName == "w3wp.exe""#,
-    r#"Provider == "Microsoft-Windows-DNS-Client" && EventId == 3008 && QueryStatus != 0"#,
-    r#"Provider == "Microsoft-Windows-WebIO" && EventId in {713, 730} || winhttp.error in {12157, 12175, 12045, 12038}"#,
-    "Timestamp >= 2011-07-22T14:32:00 && Timestamp < 2011-07-22T14:32:30",
-    "FrameNumber >= 336 && FrameNumber <= 344",
-    "FrameVariable.FrameNumber >= 335 AND FrameVariable.FrameNumber <= 343",
-    "Pid == 1432 && Tid == 3396 && TimeOffset >= 32.6 && TimeOffset <= 32.7",
-    "(Keyword & 0x200000000) != 0 && Error != 0",
-    "ActivityId == {1d4f3a2b-0000-0000-0000-000000000000}",
-];
-
-/// Other filters quoted in §1.2, §2 and §3 that the adopted grammar covers.
-const OTHER_EXAMPLES: [&str; 26] = [
-    "tcp",
-    "Icmp",
-    "USBPort_MicrosoftWindowsUSBUSBPORT",
-    "Tcp.SrcPort == 80",
-    "Tcp.flags.reset==1",
-    "ipv4.address == 10.1.1.1",
-    "Udp.port == 53",
-    "Property.TCPSynRetransmit",
-    "Property.tcpretranmits",
-    r#"Description == "USBPort_MicrosoftWindowsUSBUSBPORT:Host Controller Async Schedule Enable""#,
-    "FrameVariable.FrameNumber == 0",
-    "FrameVariable.TimeOfDay == 129222852861360590",
-    r#"Http.Request.URI.contains("foo")"#,
-    r#"Description.contains("timeout")"#,
-    r#"ContainsBin(FrameData, HEX, "0x6F6666")"#,
-    "TCP.SourcePort ~= 443",
-    "*Port == 443",
-    r#"HTTP:Request:Method == "GET""#,
-    "#MessageNumber == 5",
-    "Etw::ProcessId == 4",
-    "!F == true",
-    "Level <= error",
-    "Keyword has RECEIVE",
-    r#"Microsoft-Windows-WebIO AND "Microsoft-Windows-WebIO""#,
-    "TimeDelta > 500ms",
-    "ProviderId == {7d44233d-3055-4b9c-ba64-0d47ca40a232}",
-];
-
-#[test]
-fn every_documented_example_parses_and_prints_back_to_the_same_tree() {
-    for text in NETMON_EXAMPLES.iter().chain(&INVESTIGATION_EXAMPLES).chain(&OTHER_EXAMPLES) {
-        let tree = ok(text);
-        let printed = tree.to_string();
-        assert!(ok(&printed).eq_ignoring_spans(&tree), "{text}\nprinted as {printed}");
-    }
-}
-
-#[test]
-fn netmon_examples_build_the_expected_trees() {
-    assert_tree(NETMON_EXAMPLES[0], eq("UTProcessName", string("w3wp.exe (1432)")));
-    assert_tree(
-        NETMON_EXAMPLES[4],
-        Expr::Not(Box::new(Expr::Or(vec![
-            eq("Description", string("USBPort_MicrosoftWindowsUSBUSBPORT:Host Controller Async Schedule Enable")),
-            eq("Description", string("USBPort_MicrosoftWindowsUSBUSBPORT:Host Controller Async Schedule Disable")),
-        ]))),
-    );
-    assert_tree(
-        NETMON_EXAMPLES[5],
-        Expr::And(vec![exists("USBHub_MicrosoftWindowsUSBUSBHUB"), eq("NetEvent.Header.Descriptor.Opcode", int(11))]),
-    );
-    assert_tree(NETMON_EXAMPLES[6], eq("NetEvent.Header.Descriptor.Level", hex(2)));
-    assert_tree(
-        NETMON_EXAMPLES[8],
-        Expr::And(vec![eq("tcp.port", int(1234)), eq("property.tcpretranmit", int(1))]),
-    );
-    assert_tree(
-        NETMON_EXAMPLES[11],
-        Expr::ContainsBin(ContainsBin {
-            field: path("FrameData"),
-            encoding: BinEncoding::Ascii,
-            pattern: StringLiteral { value: "office".into(), span: 0..0 },
-            span: 0..0,
-        }),
-    );
-    assert_tree(NETMON_EXAMPLES[12], cmp(field("FrameVariable.TimeDelta"), CmpOp::Gt, int(10_000_000)));
-}
-
-#[test]
-fn investigation_examples_build_the_expected_trees() {
-    assert_tree(
-        INVESTIGATION_EXAMPLES[2],
-        Expr::And(vec![
-            eq("Provider", string("Microsoft-Windows-WinHttp")),
-            Expr::Or(vec![
-                text("Message", TextOp::Contains, "ERROR_WINHTTP_TIMEOUT", false),
-                text("Message", TextOp::Contains, "(12002)", false),
-            ]),
-        ]),
-    );
-    // Backslashes other than \" and \\ stay as written, ready for the regex engine.
-    assert_tree(
-        INVESTIGATION_EXAMPLES[4],
-        text("Message", TextOp::Matches, r"mapped \(.*\) \d+ to \(ERROR_WINHTTP_TIMEOUT\) 12002", false),
-    );
-    assert_tree(
-        INVESTIGATION_EXAMPLES[7],
-        Expr::Or(vec![
-            eq("winhttp.error", symbol("ERROR_WINHTTP_CONNECTION_ERROR")),
-            text("Message", TextOp::Matches, "(?i)WSAECONNRESET|WSAECONNABORTED", false),
-        ]),
-    );
-    assert_tree(
-        INVESTIGATION_EXAMPLES[10],
-        Expr::And(vec![
-            eq("Provider", string("Microsoft-Windows-WebIO")),
-            in_set("EventId", ints(&[201, 202])),
-            cmp(field("Error"), CmpOp::Ne, int(0)),
-        ]),
-    );
-    // AND binds tighter than OR (note under §4).
-    assert_tree(
-        INVESTIGATION_EXAMPLES[19],
-        Expr::Or(vec![
-            Expr::And(vec![eq("Provider", string("Microsoft-Windows-WebIO")), in_set("EventId", ints(&[713, 730]))]),
-            in_set("winhttp.error", ints(&[12157, 12175, 12045, 12038])),
-        ]),
-    );
-    let ip = "192.168.0.216".parse::<IpAddr>().unwrap();
-    assert_tree(
-        INVESTIGATION_EXAMPLES[16],
-        Expr::And(vec![
-            Expr::Or(vec![eq("tcp.flags.reset", int(1)), eq("Property.TCPRetransmit", int(1))]),
-            eq("ipv4.address", Operand::Literal(lit(LiteralValue::Ip { addr: ip, prefix_len: None }))),
-        ]),
-    );
-    let masked = Operand::Field(FieldOperand {
-        path: path("Keyword"),
-        mask: Some(Mask { value: 0x2_0000_0000, base: IntBase::Hex, span: 0..0 }),
-    });
-    assert_tree(
-        INVESTIGATION_EXAMPLES[24],
-        Expr::And(vec![cmp(masked, CmpOp::Ne, int(0)), cmp(field("Error"), CmpOp::Ne, int(0))]),
-    );
-    let guid = uuid::Uuid::parse_str("1d4f3a2b-0000-0000-0000-000000000000").unwrap();
-    assert_tree(INVESTIGATION_EXAMPLES[25], eq("ActivityId", Operand::Literal(lit(LiteralValue::Guid(guid)))));
-    assert_tree(
-        INVESTIGATION_EXAMPLES[23],
-        Expr::And(vec![
-            eq("Pid", int(1432)),
-            eq("Tid", int(3396)),
-            cmp(field("TimeOffset"), CmpOp::Ge, Operand::Literal(lit(LiteralValue::Float(32.6)))),
-            cmp(field("TimeOffset"), CmpOp::Le, Operand::Literal(lit(LiteralValue::Float(32.7)))),
-        ]),
-    );
-}
-
 #[test]
 fn field_paths_keep_segments_separators_prefixes_and_spans() {
-    let Expr::Compare(cmp) = ok("  NetEvent.Header.Descriptor.Id == 210") else { panic!() };
-    let Operand::Field(FieldOperand { path, mask: None }) = cmp.left else { panic!() };
-    assert_eq!(path.names().collect::<Vec<_>>(), ["NetEvent", "Header", "Descriptor", "Id"]);
+    let Expr::Compare(cmp) = ok("  NetEvent.Header.Descriptor.Id == 210") else {
+        panic!()
+    };
+    let Operand::Field(FieldOperand { path, mask: None }) = cmp.left else {
+        panic!()
+    };
+    assert_eq!(
+        path.names().collect::<Vec<_>>(),
+        ["NetEvent", "Header", "Descriptor", "Id"]
+    );
     assert_eq!(path.span, 2..31);
     assert_eq!(path.segments[3].span, 29..31);
     assert_eq!(cmp.op_span, 32..34);
 
-    let Expr::Compare(cmp) = ok("HTTP:Request::Method == \"GET\"") else { panic!() };
-    let Operand::Field(FieldOperand { path, .. }) = cmp.left else { panic!() };
+    let Expr::Compare(cmp) = ok("HTTP:Request::Method == \"GET\"") else {
+        panic!()
+    };
+    let Operand::Field(FieldOperand { path, .. }) = cmp.left else {
+        panic!()
+    };
     let separators: Vec<_> = path.segments.iter().map(|s| s.separator).collect();
-    assert_eq!(separators, [None, Some(Separator::Colon), Some(Separator::DoubleColon)]);
+    assert_eq!(
+        separators,
+        [None, Some(Separator::Colon), Some(Separator::DoubleColon)]
+    );
 
-    let Expr::Exists(path) = ok("*Error") else { panic!() };
-    assert_eq!((path.prefix, path.span.clone()), (Some(PathPrefix::AnyProtocol), 0..6));
-    let Expr::Exists(path) = ok("#MessageNumber") else { panic!() };
+    let Expr::Exists(path) = ok("*Error") else {
+        panic!()
+    };
+    assert_eq!(
+        (path.prefix, path.span.clone()),
+        (Some(PathPrefix::AnyProtocol), 0..6)
+    );
+    let Expr::Exists(path) = ok("#MessageNumber") else {
+        panic!()
+    };
     assert_eq!(path.prefix, Some(PathPrefix::Annotation));
-    let Expr::Exists(path) = ok("Microsoft-Windows-WebIO") else { panic!() };
+    let Expr::Exists(path) = ok("Microsoft-Windows-WebIO") else {
+        panic!()
+    };
     assert_eq!(path.segments[0].name, "Microsoft-Windows-WebIO");
 }
 
 #[test]
 fn boolean_operators_precedence_and_associativity() {
     let (a, b, c) = (exists("a"), exists("b"), exists("c"));
-    assert_tree("a OR b AND c", Expr::Or(vec![a.clone(), Expr::And(vec![b.clone(), c.clone()])]));
-    assert_tree("a && b || c", Expr::Or(vec![Expr::And(vec![a.clone(), b.clone()]), c.clone()]));
-    assert_tree("a and b and c", Expr::And(vec![a.clone(), b.clone(), c.clone()]));
-    assert_tree("(a AND b) AND c", Expr::And(vec![Expr::And(vec![a.clone(), b.clone()]), c.clone()]));
-    assert_tree("NOT a AND b", Expr::And(vec![Expr::Not(Box::new(a.clone())), b.clone()]));
-    assert_tree("!a || not b", Expr::Or(vec![Expr::Not(Box::new(a.clone())), Expr::Not(Box::new(b.clone()))]));
-    assert_tree("NOT NOT a", Expr::Not(Box::new(Expr::Not(Box::new(a.clone())))));
-    assert_tree("nOt(a)oR(b)", Expr::Or(vec![Expr::Not(Box::new(a.clone())), b.clone()]));
+    assert_tree(
+        "a OR b AND c",
+        Expr::Or(vec![a.clone(), Expr::And(vec![b.clone(), c.clone()])]),
+    );
+    assert_tree(
+        "a && b || c",
+        Expr::Or(vec![Expr::And(vec![a.clone(), b.clone()]), c.clone()]),
+    );
+    assert_tree(
+        "a and b and c",
+        Expr::And(vec![a.clone(), b.clone(), c.clone()]),
+    );
+    assert_tree(
+        "(a AND b) AND c",
+        Expr::And(vec![Expr::And(vec![a.clone(), b.clone()]), c.clone()]),
+    );
+    assert_tree(
+        "NOT a AND b",
+        Expr::And(vec![Expr::Not(Box::new(a.clone())), b.clone()]),
+    );
+    assert_tree(
+        "!a || not b",
+        Expr::Or(vec![
+            Expr::Not(Box::new(a.clone())),
+            Expr::Not(Box::new(b.clone())),
+        ]),
+    );
+    assert_tree(
+        "NOT NOT a",
+        Expr::Not(Box::new(Expr::Not(Box::new(a.clone())))),
+    );
+    assert_tree(
+        "nOt(a)oR(b)",
+        Expr::Or(vec![Expr::Not(Box::new(a.clone())), b.clone()]),
+    );
     // Comparisons bind tighter than NOT (Message Analyzer): !F == 1 is !(F == 1).
     assert_tree("!F == 1", Expr::Not(Box::new(eq("F", int(1)))));
     // Keywords need a word boundary.
-    assert_tree("ANDROID OR NOTE", Expr::Or(vec![exists("ANDROID"), exists("NOTE")]));
+    assert_tree(
+        "ANDROID OR NOTE",
+        Expr::Or(vec![exists("ANDROID"), exists("NOTE")]),
+    );
 }
 
 #[test]
@@ -345,27 +242,59 @@ fn comparison_operators() {
     // A literal may stand on the left; then a bare name on the right is a field.
     assert_tree("0x2 == Task", cmp(hex(2), CmpOp::Eq, field("Task")));
     assert_tree("Error == Result.Code", eq("Error", field("Result.Code")));
-    assert_tree("Level <= error", cmp(field("Level"), CmpOp::Le, symbol("error")));
+    assert_tree(
+        "Level <= error",
+        cmp(field("Level"), CmpOp::Le, symbol("error")),
+    );
 }
 
 #[test]
 fn text_operators_and_case_sensitivity() {
-    assert_tree(r#"Message CONTAINS "x""#, text("Message", TextOp::Contains, "x", false));
-    assert_tree(r#"Message contains "x" caseSensitive"#, text("Message", TextOp::Contains, "x", true));
-    assert_tree(r#"Message matches "a+" CASESENSITIVE"#, text("Message", TextOp::Matches, "a+", true));
-    assert_tree(r#"Message ~ "a|b""#, text("Message", TextOp::Matches, "a|b", false));
-    assert_tree(r#"Description.contains("Timeout")"#, text("Description", TextOp::Contains, "Timeout", false));
-    assert_tree(r#"Description.contains( "T" ) caseSensitive"#, text("Description", TextOp::Contains, "T", true));
+    assert_tree(
+        r#"Message CONTAINS "x""#,
+        text("Message", TextOp::Contains, "x", false),
+    );
+    assert_tree(
+        r#"Message contains "x" caseSensitive"#,
+        text("Message", TextOp::Contains, "x", true),
+    );
+    assert_tree(
+        r#"Message matches "a+" CASESENSITIVE"#,
+        text("Message", TextOp::Matches, "a+", true),
+    );
+    assert_tree(
+        r#"Message ~ "a|b""#,
+        text("Message", TextOp::Matches, "a|b", false),
+    );
+    assert_tree(
+        r#"Description.contains("Timeout")"#,
+        text("Description", TextOp::Contains, "Timeout", false),
+    );
+    assert_tree(
+        r#"Description.contains( "T" ) caseSensitive"#,
+        text("Description", TextOp::Contains, "T", true),
+    );
     // `contains` as a plain path segment when no `(` follows.
     assert_tree("Foo.contains == 1", eq("Foo.contains", int(1)));
-    let Expr::Text(method) = ok(r#"Http.Request.URI.contains("foo")"#) else { panic!() };
-    assert_eq!((method.field.span, method.op_span, method.pattern.span), (0..16, 16..25, 26..31));
+    let Expr::Text(method) = ok(r#"Http.Request.URI.contains("foo")"#) else {
+        panic!()
+    };
+    assert_eq!(
+        (method.field.span, method.op_span, method.pattern.span),
+        (0..16, 16..25, 26..31)
+    );
 }
 
 #[test]
 fn sets_accept_braces_brackets_commas_spaces_and_any_literal() {
-    assert_tree("EventId in {201, 202}", in_set("EventId", ints(&[201, 202])));
-    assert_tree("EventId IN [201 202,203,]", in_set("EventId", ints(&[201, 202, 203])));
+    assert_tree(
+        "EventId in {201, 202}",
+        in_set("EventId", ints(&[201, 202])),
+    );
+    assert_tree(
+        "EventId IN [201 202,203,]",
+        in_set("EventId", ints(&[201, 202, 203])),
+    );
     let guid = uuid::Uuid::parse_str("7d44233d-3055-4b9c-ba64-0d47ca40a232").unwrap();
     assert_tree(
         r#"x in {ERROR_WINHTTP_TIMEOUT, "a", -1, {7d44233d-3055-4b9c-ba64-0d47ca40a232}}"#,
@@ -374,7 +303,10 @@ fn sets_accept_braces_brackets_commas_spaces_and_any_literal() {
             vec![
                 LiteralValue::Symbol("ERROR_WINHTTP_TIMEOUT".into()),
                 LiteralValue::Str("a".into()),
-                LiteralValue::Int { value: -1, base: IntBase::Decimal },
+                LiteralValue::Int {
+                    value: -1,
+                    base: IntBase::Decimal,
+                },
                 LiteralValue::Guid(guid),
             ],
         ),
@@ -384,24 +316,53 @@ fn sets_accept_braces_brackets_commas_spaces_and_any_literal() {
         "ProviderId in {7d44233d-3055-4b9c-ba64-0d47ca40a232}",
         in_set("ProviderId", vec![LiteralValue::Guid(guid)]),
     );
-    let Expr::InSet(set) = ok("Keyword & 0xF in {1}") else { panic!() };
+    let Expr::InSet(set) = ok("Keyword & 0xF in {1}") else {
+        panic!()
+    };
     assert_eq!(set.field.mask.map(|m| m.value), Some(15));
-    assert_eq!(set.span, 16..19);
+    assert_eq!(set.span, 17..20);
 }
 
 #[test]
 fn has_bits_masks_and_existence() {
-    let Expr::HasBit(has) = ok("Keyword has RECEIVE") else { panic!() };
+    let Expr::HasBit(has) = ok("Keyword has RECEIVE") else {
+        panic!()
+    };
     assert_eq!((has.bit.name.as_str(), has.bit.span), ("RECEIVE", 12..19));
-    let Expr::Compare(masked) = ok("Keyword & 0x10 != 0") else { panic!() };
-    let Operand::Field(FieldOperand { mask: Some(mask), .. }) = masked.left else { panic!() };
-    assert_eq!((mask.value, mask.base, mask.span), (0x10, IntBase::Hex, 10..14));
+    let Expr::Compare(masked) = ok("Keyword & 0x10 != 0") else {
+        panic!()
+    };
+    let Operand::Field(FieldOperand {
+        mask: Some(mask), ..
+    }) = masked.left
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (mask.value, mask.base, mask.span),
+        (0x10, IntBase::Hex, 10..14)
+    );
     assert_tree("((Keyword & 16)) == 16", {
-        let masked = FieldOperand { path: path("Keyword"), mask: Some(Mask { value: 16, base: IntBase::Decimal, span: 0..0 }) };
+        let masked = FieldOperand {
+            path: path("Keyword"),
+            mask: Some(Mask {
+                value: 16,
+                base: IntBase::Decimal,
+                span: 0..0,
+            }),
+        };
         cmp(Operand::Field(masked), CmpOp::Eq, int(16))
     });
-    assert_tree("tcp && http || dns", Expr::Or(vec![Expr::And(vec![exists("tcp"), exists("http")]), exists("dns")]));
-    let Expr::QuotedName(name) = ok(r#""Microsoft-Windows-WebIO""#) else { panic!() };
+    assert_tree(
+        "tcp && http || dns",
+        Expr::Or(vec![
+            Expr::And(vec![exists("tcp"), exists("http")]),
+            exists("dns"),
+        ]),
+    );
+    let Expr::QuotedName(name) = ok(r#""Microsoft-Windows-WebIO""#) else {
+        panic!()
+    };
     assert_eq!(name.value, "Microsoft-Windows-WebIO");
 }
 
@@ -415,32 +376,71 @@ fn number_literals() {
     assert_eq!(int_of("-5"), (-5, IntBase::Decimal));
     assert_eq!(int_of("0x3A"), (0x3a, IntBase::Hex));
     assert_eq!(int_of("-0x10"), (-16, IntBase::Hex));
-    assert_eq!(int_of("0xFFFFFFFFFFFFFFFF"), (i128::from(u64::MAX), IntBase::Hex));
-    assert_eq!(int_of("-18446744073709551615"), (-i128::from(u64::MAX), IntBase::Decimal));
+    assert_eq!(
+        int_of("0xFFFFFFFFFFFFFFFF"),
+        (i128::from(u64::MAX), IntBase::Hex)
+    );
+    assert_eq!(
+        int_of("-18446744073709551615"),
+        (-i128::from(u64::MAX), IntBase::Decimal)
+    );
     assert_eq!(literal_of("x == 32.6"), LiteralValue::Float(32.6));
     assert_eq!(literal_of("x == -0.5"), LiteralValue::Float(-0.5));
     let duration = |amount, unit| LiteralValue::Duration(DurationLiteral { amount, unit });
-    assert_eq!(literal_of("x > 500ms"), duration(500.0, DurationUnit::Milliseconds));
+    assert_eq!(
+        literal_of("x > 500ms"),
+        duration(500.0, DurationUnit::Milliseconds)
+    );
     assert_eq!(literal_of("x > 1.5s"), duration(1.5, DurationUnit::Seconds));
-    assert_eq!(literal_of("x > 20us"), duration(20.0, DurationUnit::Microseconds));
+    assert_eq!(
+        literal_of("x > 20us"),
+        duration(20.0, DurationUnit::Microseconds)
+    );
 }
 
 #[test]
 fn string_guid_ip_and_symbol_literals() {
-    assert_eq!(literal_of(r#"x == "a\"b\\c\d""#), LiteralValue::Str(r#"a"b\c\d"#.into()));
-    assert_eq!(literal_of(r#"x == "日本""#), LiteralValue::Str("日本".into()));
+    assert_eq!(
+        literal_of(r#"x == "a\"b\\c\d""#),
+        LiteralValue::Str(r#"a"b\c\d"#.into())
+    );
+    assert_eq!(
+        literal_of(r#"x == "日本""#),
+        LiteralValue::Str("日本".into())
+    );
     let guid = uuid::Uuid::parse_str("7d44233d-3055-4b9c-ba64-0d47ca40a232").unwrap();
-    assert_eq!(literal_of("x == {7D44233D-3055-4B9C-BA64-0D47CA40A232}"), LiteralValue::Guid(guid));
-    assert_eq!(literal_of("x == 7d44233d-3055-4b9c-ba64-0d47ca40a232"), LiteralValue::Guid(guid));
-    let ip = |text: &str, prefix_len| LiteralValue::Ip { addr: text.parse().unwrap(), prefix_len };
-    assert_eq!(literal_of("x == 10.10.249.1/21"), ip("10.10.249.1", Some(21)));
+    assert_eq!(
+        literal_of("x == {7D44233D-3055-4B9C-BA64-0D47CA40A232}"),
+        LiteralValue::Guid(guid)
+    );
+    assert_eq!(
+        literal_of("x == 7d44233d-3055-4b9c-ba64-0d47ca40a232"),
+        LiteralValue::Guid(guid)
+    );
+    let ip = |text: &str, prefix_len| LiteralValue::Ip {
+        addr: text.parse().unwrap(),
+        prefix_len,
+    };
+    assert_eq!(
+        literal_of("x == 10.10.249.1/21"),
+        ip("10.10.249.1", Some(21))
+    );
     assert_eq!(literal_of("x == fe80::1"), ip("fe80::1", None));
     assert_eq!(literal_of("x == 2001:db8::/32"), ip("2001:db8::", Some(32)));
-    assert_eq!(literal_of("x == ::ffff:10.0.0.1"), ip("::ffff:10.0.0.1", None));
-    assert_eq!(literal_of("x == WSAETIMEDOUT"), LiteralValue::Symbol("WSAETIMEDOUT".into()));
+    assert_eq!(
+        literal_of("x == ::ffff:10.0.0.1"),
+        ip("::ffff:10.0.0.1", None)
+    );
+    assert_eq!(
+        literal_of("x == WSAETIMEDOUT"),
+        LiteralValue::Symbol("WSAETIMEDOUT".into())
+    );
     assert_eq!(literal_of("x == true"), LiteralValue::Symbol("true".into()));
     // Starts like a GUID or address but is a name.
-    assert_eq!(literal_of("x == deadbeef-thing"), LiteralValue::Symbol("deadbeef-thing".into()));
+    assert_eq!(
+        literal_of("x == deadbeef-thing"),
+        LiteralValue::Symbol("deadbeef-thing".into())
+    );
     assert_eq!(literal_of("x == face"), LiteralValue::Symbol("face".into()));
 }
 
@@ -451,23 +451,73 @@ fn time_literals() {
         other => panic!("{other:?}"),
     };
     let base = TimeLiteral {
-        year: 2011, month: 7, day: 22, hour: 14, minute: 32, second: 22,
-        nanosecond: 638_000_000, utc_offset_minutes: None,
+        year: 2011,
+        month: 7,
+        day: 22,
+        hour: 14,
+        minute: 32,
+        second: 22,
+        nanosecond: 638_000_000,
+        utc_offset_minutes: None,
     };
     assert_eq!(time("2011-07-22T14:32:22.638"), base);
-    assert_eq!(time("2011-07-22T14:32:22.638Z"), TimeLiteral { utc_offset_minutes: Some(0), ..base });
-    assert_eq!(time("2011-07-22T14:32:22.638-05:30"), TimeLiteral { utc_offset_minutes: Some(-330), ..base });
-    assert_eq!(time("2011-07-22T14:32:22.638+0100"), TimeLiteral { utc_offset_minutes: Some(60), ..base });
-    assert_eq!(time("2011-07-22T14:32"), TimeLiteral { second: 0, nanosecond: 0, ..base });
-    assert_eq!(time("2012-02-29"), TimeLiteral { year: 2012, month: 2, day: 29, hour: 0, minute: 0, second: 0, nanosecond: 0, ..base });
-    assert_eq!(time("2011-07-22T14:32:22.123456789").nanosecond, 123_456_789);
+    assert_eq!(
+        time("2011-07-22T14:32:22.638Z"),
+        TimeLiteral {
+            utc_offset_minutes: Some(0),
+            ..base
+        }
+    );
+    assert_eq!(
+        time("2011-07-22T14:32:22.638-05:30"),
+        TimeLiteral {
+            utc_offset_minutes: Some(-330),
+            ..base
+        }
+    );
+    assert_eq!(
+        time("2011-07-22T14:32:22.638+0100"),
+        TimeLiteral {
+            utc_offset_minutes: Some(60),
+            ..base
+        }
+    );
+    assert_eq!(
+        time("2011-07-22T14:32"),
+        TimeLiteral {
+            second: 0,
+            nanosecond: 0,
+            ..base
+        }
+    );
+    assert_eq!(
+        time("2012-02-29"),
+        TimeLiteral {
+            year: 2012,
+            month: 2,
+            day: 29,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            nanosecond: 0,
+            ..base
+        }
+    );
+    assert_eq!(
+        time("2011-07-22T14:32:22.123456789").nanosecond,
+        123_456_789
+    );
 }
 
 #[test]
 fn contains_bin_calls() {
-    let Expr::ContainsBin(call) = ok(r#"containsbin ( FrameData , utf16 , "ofi" )"#) else { panic!() };
+    let Expr::ContainsBin(call) = ok(r#"containsbin ( FrameData , utf16 , "ofi" )"#) else {
+        panic!()
+    };
     assert_eq!((call.encoding, call.span), (BinEncoding::Utf16, 0..41));
-    let Expr::ContainsBin(call) = ok(r#"ContainsBin(FrameData, HEX, "6f 66")"#) else { panic!() };
+    let Expr::ContainsBin(call) = ok(r#"ContainsBin(FrameData, HEX, "6f 66")"#) else {
+        panic!()
+    };
     assert_eq!(call.pattern.value, "6f 66");
     // Without `(` the name is an ordinary field.
     assert_tree("ContainsBin == 1", eq("ContainsBin", int(1)));
@@ -477,9 +527,17 @@ fn contains_bin_calls() {
 fn nesting_limit_stops_deep_input_without_overflowing() {
     let deep_ok = format!("{}x{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
     assert_tree(&deep_ok, exists("x"));
-    let error = err(&format!("{}x == 1{}", "(".repeat(MAX_NESTING + 1), ")".repeat(MAX_NESTING + 1)));
+    let error = err(&format!(
+        "{}x == 1{}",
+        "(".repeat(MAX_NESTING + 1),
+        ")".repeat(MAX_NESTING + 1)
+    ));
     assert_eq!(error.span, MAX_NESTING..MAX_NESTING + 1);
-    assert!(error.message.contains("deeper than 256"), "{}", error.message);
+    assert!(
+        error.message.contains("deeper than 256"),
+        "{}",
+        error.message
+    );
 
     let error = err(&"(".repeat(10_000));
     assert_eq!(error.span, 256..257);
@@ -489,6 +547,8 @@ fn nesting_limit_stops_deep_input_without_overflowing() {
     assert_eq!(error.span, 261..262);
     // Long flat chains are not nesting.
     let chain = vec!["a == 1"; 5_000].join(" OR ");
-    let Expr::Or(terms) = ok(&chain) else { panic!() };
+    let Expr::Or(terms) = ok(&chain) else {
+        panic!()
+    };
     assert_eq!(terms.len(), 5_000);
 }

@@ -1,0 +1,313 @@
+//! Picks the schema for an event and decodes it. Sources, in order: TraceLogging metadata in
+//! the event, TDH metadata embedded in the file, manifests, kernel/classic MOF classes, WPP,
+//! string-only events; anything else falls back to header fields and hex. Never fails.
+
+use std::sync::{Arc, Mutex};
+
+use uuid::{Uuid, uuid};
+
+use super::event_info::MetadataTable;
+use super::manifest::SchemaRegistry;
+use super::schema::{EventSchema, SchemaSource};
+use super::tracelogging::{TlCache, parse_provider_traits};
+use super::value::{self, Value};
+use crate::etl::event::ext_type;
+use crate::etl::{Event, HeaderKind, ProviderId, Trace, layout};
+
+/// KernelTraceControl's EventMetadata class: TDH schemas embedded at merge time.
+pub const EVENT_METADATA_GUID: Uuid = uuid!("bbccf6c1-6cd1-48c4-80ff-839482e37671");
+
+/// Which decoder produced an event's fields (`decoded_by` in output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecodedBy {
+    Metadata,
+    Tracelogging,
+    Manifest,
+    Mof,
+    Wpp,
+    /// A string-only event (EventWriteString): the payload is one UTF-16 string.
+    String,
+    None,
+}
+
+impl DecodedBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            DecodedBy::Metadata => "metadata",
+            DecodedBy::Tracelogging => "tracelogging",
+            DecodedBy::Manifest => "manifest",
+            DecodedBy::Mof => "mof",
+            DecodedBy::Wpp => "wpp",
+            DecodedBy::String => "string",
+            DecodedBy::None => "none",
+        }
+    }
+
+    fn of(source: SchemaSource) -> DecodedBy {
+        match source {
+            SchemaSource::Metadata => DecodedBy::Metadata,
+            SchemaSource::Tracelogging => DecodedBy::Tracelogging,
+            SchemaSource::Manifest => DecodedBy::Manifest,
+            SchemaSource::Mof => DecodedBy::Mof,
+        }
+    }
+}
+
+/// Where field names come from.
+#[derive(Debug, Clone)]
+enum Names {
+    Schema(Arc<EventSchema>),
+    Fixed(&'static [&'static str]),
+}
+
+/// The decoded form of one event.
+#[derive(Debug, Clone)]
+pub struct DecodedEvent {
+    pub decoded_by: DecodedBy,
+    pub provider_name: Option<String>,
+    pub event_name: Option<String>,
+    /// Task and opcode names, when the schema has them.
+    pub task_name: Option<String>,
+    pub opcode_name: Option<String>,
+    /// The rendered message template, when the schema has one.
+    pub message: Option<String>,
+    /// Why decoding stopped early (what, where).
+    pub error: Option<String>,
+    /// The schema matched the event's version exactly.
+    pub exact_version: bool,
+    names: Names,
+    values: Vec<Value>,
+}
+
+impl DecodedEvent {
+    fn undecoded(provider_name: Option<String>) -> DecodedEvent {
+        DecodedEvent {
+            decoded_by: DecodedBy::None,
+            provider_name,
+            event_name: None,
+            task_name: None,
+            opcode_name: None,
+            message: None,
+            error: None,
+            exact_version: false,
+            names: Names::Fixed(&[]),
+            values: Vec::new(),
+        }
+    }
+
+    /// Decoded top-level fields in payload order.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
+        let names: Box<dyn Iterator<Item = &str>> = match &self.names {
+            Names::Schema(s) => Box::new(s.fields.iter().map(|f| f.name.as_str())),
+            Names::Fixed(n) => Box::new(n.iter().copied()),
+        };
+        names.zip(self.values.iter())
+    }
+
+    /// A field by name, case-insensitively.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.fields()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    pub fn schema(&self) -> Option<&Arc<EventSchema>> {
+        match &self.names {
+            Names::Schema(s) => Some(s),
+            Names::Fixed(_) => None,
+        }
+    }
+
+    /// Fields as a JSON object.
+    pub fn fields_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.fields()
+            .map(|(n, v)| (n.to_string(), v.to_json()))
+            .collect()
+    }
+
+    /// `name=value` pairs, for events without a message template.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        for (i, (n, v)) in self.fields().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push_str(n);
+            s.push('=');
+            s.push_str(&v.display());
+        }
+        s
+    }
+
+    /// The message if there is one, else the field summary.
+    pub fn description(&self) -> String {
+        match &self.message {
+            Some(m) => m.clone(),
+            None => self.summary(),
+        }
+    }
+}
+
+/// Schemas for one trace: builtin and user manifests plus what the file embeds.
+pub struct Decoder {
+    registry: SchemaRegistry,
+    metadata: MetadataTable,
+    metadata_errors: Vec<String>,
+    tracelogging: Mutex<TlCache>,
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("embedded_schemas", &self.metadata.len())
+            .finish()
+    }
+}
+
+impl Decoder {
+    pub fn new(registry: SchemaRegistry) -> Decoder {
+        Decoder {
+            registry,
+            metadata: MetadataTable::new(),
+            metadata_errors: Vec::new(),
+            tracelogging: Mutex::new(TlCache::new()),
+        }
+    }
+
+    pub fn registry(&self) -> &SchemaRegistry {
+        &self.registry
+    }
+
+    /// Number of schemas embedded in the trace.
+    pub fn embedded_schema_count(&self) -> usize {
+        self.metadata.len()
+    }
+
+    /// Embedded schema records that could not be parsed (what and where).
+    pub fn metadata_errors(&self) -> &[String] {
+        &self.metadata_errors
+    }
+
+    /// Reads the EventMetadata records of a trace (embedded TDH schemas).
+    pub fn learn(&mut self, trace: &Trace) {
+        for e in trace.events() {
+            if e.header.provider == ProviderId::Guid(EVENT_METADATA_GUID) {
+                if let Err(err) = self.metadata.add_record(e.header.opcode, e.payload()) {
+                    self.metadata_errors
+                        .push(format!("frame {}: embedded schema: {err}", e.frame + 1));
+                }
+            }
+        }
+    }
+
+    /// The provider's name without decoding the payload (cheap).
+    pub fn provider_name(&self, e: &Event) -> Option<String> {
+        if let Some(traits) = e.extended_item(ext_type::PROV_TRAITS) {
+            if let Ok(t) = parse_provider_traits(traits) {
+                return Some(t.name.to_string());
+            }
+        }
+        match e.header.provider {
+            ProviderId::Kernel { .. } => Some("MSNT_SystemTrace".to_string()),
+            ProviderId::WppMessage(g) => Some(format!("WPP {{{g}}}")),
+            ProviderId::WppComponent(c) => Some(format!("WPP component {c}")),
+            ProviderId::Guid(g) => self.registry.provider_name(&g).map(str::to_string),
+            ProviderId::None => None,
+        }
+    }
+
+    /// The schema for an event and whether its version matched exactly.
+    pub fn schema_for(&self, e: &Event) -> Option<(Arc<EventSchema>, bool)> {
+        let h = &e.header;
+        match h.kind {
+            HeaderKind::EventHeader32 | HeaderKind::EventHeader64 => {
+                let ProviderId::Guid(provider) = h.provider else {
+                    return None;
+                };
+                if let Some(meta) = e.extended_item(ext_type::EVENT_SCHEMA_TL) {
+                    let name = self.provider_name(e).unwrap_or_default();
+                    let mut cache = self.tracelogging.lock().unwrap_or_else(|p| p.into_inner());
+                    return cache.get_or_parse(&name, meta).ok().map(|s| (s, true));
+                }
+                let version = h.version as u8;
+                if let Some(s) = self.metadata.get(&provider, h.id, version) {
+                    return Some((Arc::clone(s), true));
+                }
+                self.registry.manifest_event(&provider, h.id, version)
+            }
+            HeaderKind::Message | HeaderKind::Error => None,
+            _ => {
+                let class = h.provider_guid()?;
+                let opcode = if h.hook_id == Some(0x030A) {
+                    10
+                } else {
+                    h.opcode
+                };
+                self.registry.classic_event(&class, opcode, h.version as u8)
+            }
+        }
+    }
+
+    /// Decodes an event. Never fails: undecodable events come back with `DecodedBy::None`.
+    pub fn decode(&self, e: &Event) -> DecodedEvent {
+        let h = &e.header;
+        if let Some((schema, exact)) = self.schema_for(e) {
+            let decoded = value::decode_payload(&schema, e.payload(), h.pointer_size);
+            let message = schema
+                .message
+                .as_deref()
+                .map(|t| value::render_message(t, &decoded));
+            let error = decoded.error.as_ref().map(|err| err.to_string());
+            let values = decoded.fields.into_iter().map(|(_, v)| v).collect();
+            // Kernel records are reported under one provider, as TDH does.
+            let provider_name = if schema.provider_name.is_empty() || h.kind.is_kernel() {
+                self.provider_name(e)
+            } else {
+                Some(schema.provider_name.clone())
+            };
+            return DecodedEvent {
+                decoded_by: DecodedBy::of(schema.source),
+                provider_name,
+                event_name: Some(schema.event_name.clone()).filter(|n| !n.is_empty()),
+                task_name: schema.task_name.clone(),
+                opcode_name: schema.opcode_name.clone(),
+                message,
+                error,
+                exact_version: exact,
+                names: Names::Schema(schema),
+                values,
+            };
+        }
+        let provider_name = self.provider_name(e);
+        if h.kind == HeaderKind::Message {
+            let mut d = DecodedEvent::undecoded(provider_name);
+            d.decoded_by = DecodedBy::Wpp;
+            d.event_name = Some(format!("message {}", h.id));
+            d.names = Names::Fixed(&["MessageNumber", "Arguments"]);
+            d.values = vec![
+                Value::UInt {
+                    value: u64::from(h.id),
+                    width: 2,
+                    format: value::IntFormat::Decimal,
+                },
+                Value::Binary(e.payload().to_vec()),
+            ];
+            d.message = Some(
+                "No format information found (pass --tmf DIR with this provider's TMF files)"
+                    .to_string(),
+            );
+            return d;
+        }
+        if h.flags & layout::EVENT_HEADER_FLAG_STRING_ONLY != 0 {
+            let (text, _) = layout::utf16z(e.payload());
+            let mut d = DecodedEvent::undecoded(provider_name);
+            d.decoded_by = DecodedBy::String;
+            d.names = Names::Fixed(&["String"]);
+            d.message = Some(text.clone());
+            d.values = vec![Value::String(text)];
+            return d;
+        }
+        DecodedEvent::undecoded(provider_name)
+    }
+}

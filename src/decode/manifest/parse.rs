@@ -1,0 +1,644 @@
+//! Reads one manifest document into event schemas.
+//!
+//! Accepts standard instrumentation manifests and, leniently, the publisher-metadata XML that
+//! `wevtutil gp <name> /ge /gm:true /f:xml` prints (numeric level/task/opcode/keyword
+//! attributes, inline messages, a `<template>` inside each `<event>`). Elements are matched by
+//! local name so both the namespaced and the namespace-less forms load.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use roxmltree::{Document, Node, ParsingOptions};
+use uuid::Uuid;
+
+use super::types::{
+    in_type_by_name, out_type_by_name, parse_number, standard_level, standard_level_by_value,
+    standard_opcode, standard_opcode_by_value,
+};
+use super::{DefinitionKind, ManifestError, ManifestWarning};
+use crate::decode::schema::{
+    Count, EventSchema, FieldDef, Length, SchemaSource, ValueMap, in_type,
+};
+
+/// Structs inside structs deeper than this are refused (bounds recursion on hostile input).
+const MAX_STRUCT_DEPTH: usize = 8;
+/// Caps the parse tree of hostile input; the largest real manifests have ~200 000 nodes.
+const MAX_XML_NODES: u32 = 4_000_000;
+
+/// One provider read from a file.
+pub(super) struct ParsedProvider {
+    pub name: String,
+    pub guid: Uuid,
+    pub symbol: Option<String>,
+    pub events: Vec<ParsedEvent>,
+}
+
+/// One event definition: its key parts and its schema.
+pub(super) struct ParsedEvent {
+    /// Event id (manifest) or event type / opcode (classic).
+    pub value: u16,
+    pub version: u8,
+    pub schema: EventSchema,
+}
+
+/// Parses `text` (named `path` in messages). Returns the providers found and the warnings for
+/// definitions that had to be skipped; fails only when the text is not usable at all.
+pub(super) fn parse_document(
+    path: &str,
+    text: &str,
+    kind: DefinitionKind,
+) -> Result<(Vec<ParsedProvider>, Vec<ManifestWarning>), ManifestError> {
+    let options = ParsingOptions {
+        nodes_limit: MAX_XML_NODES,
+        ..ParsingOptions::default()
+    };
+    let doc = Document::parse_with_options(text, options).map_err(|error| {
+        let pos = error.pos();
+        ManifestError::Xml {
+            path: path.to_string(),
+            line: pos.row,
+            column: pos.col,
+            message: error.to_string(),
+        }
+    })?;
+    let strings = string_table(&doc);
+    let mut reader = Reader {
+        path,
+        doc: &doc,
+        strings: &strings,
+        kind,
+        warnings: Vec::new(),
+    };
+    let providers: Vec<ParsedProvider> = doc
+        .descendants()
+        .filter(|node| node.is_element() && node.tag_name().name() == "provider")
+        .filter_map(|node| reader.provider(node))
+        .collect();
+    if providers.is_empty() && reader.warnings.is_empty() {
+        return Err(ManifestError::NoProvider {
+            path: path.to_string(),
+        });
+    }
+    Ok((providers, reader.warnings))
+}
+
+/// `localization/resources/stringTable/string` entries; en-US wins over other cultures.
+fn string_table(doc: &Document) -> HashMap<String, String> {
+    let mut strings = HashMap::new();
+    for resources in doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "resources")
+    {
+        let preferred = resources
+            .attribute("culture")
+            .is_some_and(|c| c.eq_ignore_ascii_case("en-US"));
+        for string in resources
+            .descendants()
+            .filter(|n| n.is_element() && n.tag_name().name() == "string")
+        {
+            if let (Some(id), Some(value)) = (string.attribute("id"), string.attribute("value")) {
+                if preferred {
+                    strings.insert(id.to_string(), value.to_string());
+                } else {
+                    strings
+                        .entry(id.to_string())
+                        .or_insert_with(|| value.to_string());
+                }
+            }
+        }
+    }
+    strings
+}
+
+/// A task with the opcodes defined inside it.
+struct TaskDef {
+    name: String,
+    opcodes: NameTable,
+}
+
+/// Names defined by a provider, by name and by value.
+#[derive(Default)]
+struct NameTable {
+    by_name: HashMap<String, u16>,
+    by_value: HashMap<u16, String>,
+}
+
+impl NameTable {
+    fn add(&mut self, name: &str, value: u16) {
+        self.by_name.insert(name.to_string(), value);
+        self.by_value
+            .entry(value)
+            .or_insert_with(|| name.to_string());
+    }
+}
+
+/// Everything a provider defines that its events refer to.
+#[derive(Default)]
+struct ProviderTables {
+    levels: NameTable,
+    tasks: HashMap<u16, TaskDef>,
+    task_values: HashMap<String, u16>,
+    opcodes: NameTable,
+    keywords: Vec<(String, u64)>,
+    maps: HashMap<String, Arc<ValueMap>>,
+    /// tid -> fields, or why the template is unusable.
+    templates: HashMap<String, Result<Vec<FieldDef>, String>>,
+}
+
+/// Display form of a level/opcode/task name: winmeta names lose their `win:` prefix.
+fn display_name(name: &str) -> String {
+    name.strip_prefix("win:").unwrap_or(name).to_string()
+}
+
+struct Reader<'a, 'input> {
+    path: &'a str,
+    doc: &'a Document<'input>,
+    strings: &'a HashMap<String, String>,
+    kind: DefinitionKind,
+    warnings: Vec<ManifestWarning>,
+}
+
+impl Reader<'_, '_> {
+    fn warn(&mut self, node: Node, message: String) {
+        let pos = self.doc.text_pos_at(node.range().start);
+        self.warnings.push(ManifestWarning {
+            path: self.path.to_string(),
+            line: pos.row,
+            column: pos.col,
+            message,
+        });
+    }
+
+    /// Resolves `$(string.X)` through the string table; other text is taken literally.
+    fn message(&self, text: &str) -> Option<String> {
+        match text
+            .strip_prefix("$(string.")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            Some(id) => self.strings.get(id).cloned(),
+            None if text.is_empty() => None,
+            None => Some(text.to_string()),
+        }
+    }
+
+    fn provider(&mut self, node: Node) -> Option<ParsedProvider> {
+        let Some(name) = node.attribute("name").filter(|n| !n.trim().is_empty()) else {
+            self.warn(node, "provider without a name is skipped".into());
+            return None;
+        };
+        let guid_text = node.attribute("guid").unwrap_or_default();
+        let Ok(guid) = Uuid::parse_str(guid_text.trim().trim_matches(['{', '}'])) else {
+            self.warn(
+                node,
+                format!("provider {name}: guid `{guid_text}` is not a GUID; provider skipped"),
+            );
+            return None;
+        };
+        let mut tables = ProviderTables::default();
+        let sections: Vec<Node> = node.children().filter(Node::is_element).collect();
+        let named = |tag: &'static str| sections.iter().filter(move |s| s.has_tag_name(tag));
+        // Fixed order: task-specific opcodes need their tasks, templates need the maps, and
+        // events may precede all of them in document order.
+        for section in named("levels") {
+            self.levels(*section, &mut tables);
+        }
+        for section in named("tasks") {
+            self.tasks(*section, &mut tables);
+        }
+        for section in named("opcodes") {
+            for (name, value, task) in self.opcodes(*section) {
+                match tables.tasks.get_mut(&task) {
+                    Some(task_def) if task != 0 => task_def.opcodes.add(&name, value),
+                    _ => tables.opcodes.add(&name, value),
+                }
+            }
+        }
+        for section in named("keywords") {
+            self.keywords(*section, &mut tables);
+        }
+        for section in named("maps") {
+            self.maps(*section, &mut tables);
+        }
+        for section in &sections {
+            if section.tag_name().name() == "templates" {
+                for template in section.children().filter(|n| n.has_tag_name("template")) {
+                    let Some(tid) = template.attribute("tid") else {
+                        self.warn(template, "template without tid ignored".into());
+                        continue;
+                    };
+                    let fields = self.fields(template, &tables, 0);
+                    if let Err(reason) = &fields {
+                        self.warn(
+                            template,
+                            format!("template {tid}: {reason}; events using it are skipped"),
+                        );
+                    }
+                    tables.templates.insert(tid.to_string(), fields);
+                }
+            }
+        }
+        let mut events = Vec::new();
+        for section in &sections {
+            if section.tag_name().name() == "events" {
+                for event in section.children().filter(|n| n.has_tag_name("event")) {
+                    if let Some(parsed) = self.event(event, name, &tables) {
+                        events.push(parsed);
+                    }
+                }
+            }
+        }
+        Some(ParsedProvider {
+            name: name.to_string(),
+            guid,
+            symbol: node.attribute("symbol").map(str::to_string),
+            events,
+        })
+    }
+
+    fn levels(&mut self, section: Node, tables: &mut ProviderTables) {
+        for level in section.children().filter(|n| n.has_tag_name("level")) {
+            match (
+                level.attribute("name"),
+                level.attribute("value").and_then(parse_number),
+            ) {
+                (Some(name), Some(value)) if value <= 0xFF => tables.levels.add(name, value as u16),
+                _ => self.warn(level, "level needs a name and a value 0-255".into()),
+            }
+        }
+    }
+
+    fn tasks(&mut self, section: Node, tables: &mut ProviderTables) {
+        for task in section.children().filter(|n| n.has_tag_name("task")) {
+            let (Some(name), Some(value)) = (
+                task.attribute("name"),
+                task.attribute("value")
+                    .and_then(parse_number)
+                    .and_then(|v| u16::try_from(v).ok()),
+            ) else {
+                self.warn(task, "task needs a name and a value 0-65535".into());
+                continue;
+            };
+            let mut opcodes = NameTable::default();
+            for nested in task.children().filter(|n| n.has_tag_name("opcodes")) {
+                for (name, opcode, _) in self.opcodes(nested) {
+                    opcodes.add(&name, opcode);
+                }
+            }
+            tables.task_values.insert(name.to_string(), value);
+            tables.tasks.insert(
+                value,
+                TaskDef {
+                    name: name.to_string(),
+                    opcodes,
+                },
+            );
+        }
+    }
+
+    /// The `<opcode>` children of a section as (name, opcode, task). wevtutil prints an
+    /// opcode value as `opcode << 16 | task`; manifests give the plain opcode (task 0).
+    fn opcodes(&mut self, section: Node) -> Vec<(String, u16, u16)> {
+        let mut found = Vec::new();
+        for opcode in section.children().filter(|n| n.has_tag_name("opcode")) {
+            let (Some(name), Some(raw)) = (
+                opcode.attribute("name"),
+                opcode.attribute("value").and_then(parse_number),
+            ) else {
+                self.warn(opcode, "opcode needs a name and a value".into());
+                continue;
+            };
+            let (value, task) = if raw > 0xFF {
+                (raw >> 16, raw & 0xFFFF)
+            } else {
+                (raw, 0)
+            };
+            if value > 0xFF {
+                self.warn(opcode, format!("opcode {name}: value {raw} is not 0-255"));
+                continue;
+            }
+            found.push((name.to_string(), value as u16, task as u16));
+        }
+        found
+    }
+
+    fn keywords(&mut self, section: Node, tables: &mut ProviderTables) {
+        for keyword in section.children().filter(|n| n.has_tag_name("keyword")) {
+            match (
+                keyword.attribute("name"),
+                keyword.attribute("mask").and_then(parse_mask),
+            ) {
+                (Some(name), Some(mask)) => tables.keywords.push((name.to_string(), mask)),
+                _ => self.warn(keyword, "keyword needs a name and a mask".into()),
+            }
+        }
+    }
+
+    fn maps(&mut self, section: Node, tables: &mut ProviderTables) {
+        for map in section.children().filter(Node::is_element) {
+            let is_bitmap = match map.tag_name().name() {
+                "valueMap" => false,
+                "bitMap" => true,
+                _ => continue,
+            };
+            let Some(name) = map.attribute("name") else {
+                self.warn(map, "map without a name ignored".into());
+                continue;
+            };
+            let mut entries = BTreeMap::new();
+            for entry in map.children().filter(|n| n.has_tag_name("map")) {
+                let value = entry.attribute("value").and_then(parse_number);
+                let text = entry.attribute("message").and_then(|m| self.message(m));
+                match (value, text) {
+                    (Some(value), Some(text)) => {
+                        entries.insert(value, text.trim_end().to_string());
+                    }
+                    _ => self.warn(entry, format!("map {name}: entry without value/message")),
+                }
+            }
+            tables
+                .maps
+                .insert(name.to_string(), Arc::new(ValueMap { is_bitmap, entries }));
+        }
+    }
+
+    /// The ordered fields of a template or struct; `length`/`count` names refer to earlier
+    /// fields of the same scope.
+    fn fields(
+        &mut self,
+        scope: Node,
+        tables: &ProviderTables,
+        depth: usize,
+    ) -> Result<Vec<FieldDef>, String> {
+        let mut fields: Vec<FieldDef> = Vec::new();
+        for item in scope.children().filter(Node::is_element) {
+            let is_struct = match item.tag_name().name() {
+                "data" => false,
+                "struct" => true,
+                _ => continue, // <UserData>, <binary>: rendering hints only
+            };
+            let name = item
+                .attribute("name")
+                .ok_or_else(|| format!("a <{}> has no name", item.tag_name().name()))?;
+            let count = match item.attribute("count") {
+                None => Count::One,
+                Some(text) => match size_ref(text, &fields, name, "count")? {
+                    SizeRef::Fixed(n) => Count::Fixed(n),
+                    SizeRef::Field(i) => Count::Field(i),
+                },
+            };
+            let length = match item.attribute("length") {
+                None => Length::Natural,
+                Some(text) => match size_ref(text, &fields, name, "length")? {
+                    SizeRef::Fixed(n) => Length::Fixed(n),
+                    SizeRef::Field(i) => Length::Field(i),
+                },
+            };
+            let mut field = FieldDef::scalar(name, in_type::NULL, 0);
+            field.count = count;
+            field.length = length;
+            if is_struct {
+                if depth >= MAX_STRUCT_DEPTH {
+                    return Err(format!(
+                        "struct {name} nests deeper than {MAX_STRUCT_DEPTH}"
+                    ));
+                }
+                field.in_type = in_type::STRUCT;
+                field.members = self.fields(item, tables, depth + 1)?;
+            } else {
+                let type_name = item
+                    .attribute("inType")
+                    .ok_or_else(|| format!("field {name} has no inType"))?;
+                field.in_type = in_type_by_name(type_name).unwrap_or_else(|| {
+                    self.warn(item, format!("field {name}: unknown inType {type_name}"));
+                    in_type::NULL
+                });
+                if let Some(out) = item.attribute("outType").filter(|t| !t.is_empty()) {
+                    // Unknown out-types only change presentation: fall back to the default.
+                    field.out_type = out_type_by_name(out).unwrap_or(0);
+                }
+                if let Some(map) = item.attribute("map") {
+                    if tables.maps.contains_key(map) {
+                        field.map = Some(map.to_string());
+                    } else {
+                        self.warn(item, format!("field {name}: map {map} is not defined"));
+                    }
+                }
+            }
+            fields.push(field);
+        }
+        Ok(fields)
+    }
+
+    fn event(
+        &mut self,
+        node: Node,
+        provider_name: &str,
+        tables: &ProviderTables,
+    ) -> Option<ParsedEvent> {
+        let Some(value) = node
+            .attribute("value")
+            .and_then(parse_number)
+            .and_then(|v| u16::try_from(v).ok())
+        else {
+            self.warn(node, "event needs a value 0-65535; skipped".into());
+            return None;
+        };
+        if self.kind == DefinitionKind::Classic && value > 0xFF {
+            self.warn(
+                node,
+                format!("classic event type {value} is not 0-255; skipped"),
+            );
+            return None;
+        }
+        let version_text = node.attribute("version").unwrap_or("0");
+        let Some(version) = parse_number(version_text).and_then(|v| u8::try_from(v).ok()) else {
+            self.warn(
+                node,
+                format!("event {value}: version `{version_text}` is not 0-255"),
+            );
+            return None;
+        };
+        let fields = match node.attribute("template") {
+            Some(tid) => match tables.templates.get(tid) {
+                Some(Ok(fields)) => fields.clone(),
+                Some(Err(_)) => return None, // already reported with the template
+                None => {
+                    self.warn(
+                        node,
+                        format!("event {value}: template {tid} is not defined"),
+                    );
+                    return None;
+                }
+            },
+            None => match node.children().find(|n| n.has_tag_name("template")) {
+                Some(inline) => match self.fields(inline, tables, 0) {
+                    Ok(fields) => fields,
+                    Err(reason) => {
+                        self.warn(inline, format!("event {value}: {reason}; skipped"));
+                        return None;
+                    }
+                },
+                None => Vec::new(),
+            },
+        };
+
+        let task = node.attribute("task").and_then(|t| self.task(t, tables));
+        let opcode_name = match node.attribute("opcode") {
+            Some(text) => opcode_name(text, task, tables),
+            // A classic event's value is its opcode.
+            None if self.kind == DefinitionKind::Classic => opcode_by_value(value, task, tables),
+            None => None,
+        };
+        let opcode_is_info = node
+            .attribute("opcode")
+            .is_none_or(|t| parse_number(t) == Some(0) || t == "win:Info");
+        let mut schema = EventSchema::new(
+            match self.kind {
+                DefinitionKind::Manifest => SchemaSource::Manifest,
+                DefinitionKind::Classic => SchemaSource::Mof,
+            },
+            provider_name,
+        );
+        let symbol = node.attribute("symbol").filter(|s| !s.is_empty());
+        let task_name = task.map(|t| t.name.clone());
+        schema.event_name = match self.kind {
+            DefinitionKind::Manifest => match (symbol, &task_name, &opcode_name) {
+                (Some(symbol), _, _) => symbol.to_string(),
+                (None, Some(task), Some(opcode)) if !opcode_is_info => format!("{task}{opcode}"),
+                (None, Some(task), _) => task.clone(),
+                (None, None, Some(opcode)) if !opcode_is_info => opcode.clone(),
+                _ => format!("Event{value}"),
+            },
+            DefinitionKind::Classic => {
+                let task = task_name.as_deref().unwrap_or(provider_name);
+                match (&opcode_name, symbol) {
+                    (Some(opcode), _) => format!("{task}/{opcode}"),
+                    (None, Some(symbol)) => symbol.to_string(),
+                    (None, None) => format!("{task}/{value}"),
+                }
+            }
+        };
+        schema.task_name = task_name;
+        schema.opcode_name = opcode_name;
+        schema.level_name = node.attribute("level").and_then(|l| level_name(l, tables));
+        schema.keyword_names = node
+            .attribute("keywords")
+            .map(|k| keyword_names(k, tables))
+            .unwrap_or_default();
+        schema.message = node.attribute("message").and_then(|m| self.message(m));
+        schema.maps = used_maps(&fields, tables);
+        schema.fields = fields;
+        Some(ParsedEvent {
+            value,
+            version,
+            schema,
+        })
+    }
+
+    fn task<'t>(&self, text: &str, tables: &'t ProviderTables) -> Option<&'t TaskDef> {
+        let value = match parse_number(text) {
+            Some(number) => u16::try_from(number).ok()?,
+            None => *tables.task_values.get(text)?,
+        };
+        tables.tasks.get(&value)
+    }
+}
+
+enum SizeRef {
+    Fixed(u16),
+    Field(usize),
+}
+
+/// A `length`/`count` attribute: a number, or the name of an earlier field in `earlier`.
+fn size_ref(text: &str, earlier: &[FieldDef], field: &str, what: &str) -> Result<SizeRef, String> {
+    if let Some(number) = parse_number(text) {
+        return u16::try_from(number)
+            .map(SizeRef::Fixed)
+            .map_err(|_| format!("field {field}: {what} {number} exceeds 65535"));
+    }
+    earlier
+        .iter()
+        .rposition(|f| f.name == text)
+        .map(SizeRef::Field)
+        .ok_or_else(|| format!("field {field}: {what} `{text}` is not an earlier field"))
+}
+
+/// Keyword masks are hex; wevtutil may print them without the `0x`.
+fn parse_mask(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let hex = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
+    u64::from_str_radix(hex, 16).ok()
+}
+
+fn level_name(text: &str, tables: &ProviderTables) -> Option<String> {
+    if let Some(value) = parse_number(text).and_then(|v| u16::try_from(v).ok()) {
+        return match tables.levels.by_value.get(&value) {
+            Some(name) => Some(display_name(name)),
+            None => standard_level_by_value(u8::try_from(value).ok()?).map(str::to_string),
+        };
+    }
+    match standard_level(text) {
+        Some((_, display)) => Some(display.to_string()),
+        None => tables
+            .levels
+            .by_name
+            .contains_key(text)
+            .then(|| display_name(text)),
+    }
+}
+
+fn opcode_name(text: &str, task: Option<&TaskDef>, tables: &ProviderTables) -> Option<String> {
+    if let Some(value) = parse_number(text).and_then(|v| u16::try_from(v).ok()) {
+        return opcode_by_value(value, task, tables);
+    }
+    let known = task.is_some_and(|t| t.opcodes.by_name.contains_key(text))
+        || tables.opcodes.by_name.contains_key(text);
+    if known {
+        return Some(display_name(text));
+    }
+    standard_opcode(text).map(|(_, display)| display.to_string())
+}
+
+fn opcode_by_value(value: u16, task: Option<&TaskDef>, tables: &ProviderTables) -> Option<String> {
+    task.and_then(|t| t.opcodes.by_value.get(&value))
+        .or_else(|| tables.opcodes.by_value.get(&value))
+        .map(|name| display_name(name))
+        .or_else(|| standard_opcode_by_value(u8::try_from(value).ok()?).map(str::to_string))
+}
+
+/// Keyword names of an event: listed names as written; a numeric mask is split into the
+/// provider's keyword names (bits without a name, e.g. channel bits, are dropped).
+fn keyword_names(text: &str, tables: &ProviderTables) -> Vec<String> {
+    let mut names = Vec::new();
+    for token in text.split_whitespace() {
+        match parse_number(token) {
+            Some(mask) => names.extend(
+                tables
+                    .keywords
+                    .iter()
+                    .filter(|(_, bits)| *bits != 0 && mask & bits == *bits)
+                    .map(|(name, _)| name.clone()),
+            ),
+            None => names.push(token.to_string()),
+        }
+    }
+    names
+}
+
+/// The provider maps referenced by `fields` (struct members included).
+fn used_maps(fields: &[FieldDef], tables: &ProviderTables) -> BTreeMap<String, Arc<ValueMap>> {
+    let mut maps = BTreeMap::new();
+    let mut pending: Vec<&FieldDef> = fields.iter().collect();
+    while let Some(field) = pending.pop() {
+        if let Some(name) = &field.map
+            && let Some(map) = tables.maps.get(name)
+        {
+            maps.insert(name.clone(), Arc::clone(map));
+        }
+        pending.extend(field.members.iter());
+    }
+    maps
+}
