@@ -33,6 +33,10 @@ pub struct Cli {
 pub struct ViewArgs {
     /// Trace file to open.
     pub file: Option<PathBuf>,
+    /// Display filter (Network Monitor style), e.g.
+    /// 'UTProcessName == "w3wp.exe (1432)" AND ProtocolName == "WINHTTP_MicrosoftWindowsWinHttp"'.
+    #[arg(short = 'f', long, value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Output format when printing.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -68,6 +72,20 @@ pub enum Command {
         /// One JSON object (key `events` is the total event count).
         #[arg(long)]
         json: bool,
+    },
+    /// Write events (optionally filtered) to a file: text, csv, jsonl, or a filtered etl.
+    Export {
+        file: PathBuf,
+        /// Output path; the format follows its extension unless --format is given.
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        #[arg(short = 'f', long, value_name = "EXPR")]
+        filter: Option<String>,
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Overwrite the output file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
@@ -118,6 +136,20 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
+        Some(Command::Export {
+            file,
+            output,
+            filter,
+            format,
+            force,
+        }) => run_export(
+            &file,
+            &output,
+            filter.as_deref(),
+            format,
+            force,
+            &cli.view.decode,
+        ),
         None => {
             let Some(file) = cli.view.file.clone() else {
                 return Err(CliError(
@@ -171,12 +203,24 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
     let stdout = io::stdout();
     let _interactive = stdout.is_terminal() && !args.print;
     let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let compiled = compile_filter(&session, args.filter.as_deref())?;
     let mut writer = RowWriter::new(args.format, out)?;
+    let mut matched = 0usize;
     for e in session.trace().events() {
-        writer.write(&session.row_of(&e))?;
+        if compiled.as_ref().is_none_or(|c| c.matches(&session, e)) {
+            writer.write(&session.row_of(&e))?;
+            matched += 1;
+        }
     }
     writer.finish()?;
-    Ok(Outcome::Ok)
+    if compiled.is_some() {
+        eprintln!("etlview: {matched} of {} events matched", session.len());
+    }
+    Ok(if matched == 0 && compiled.is_some() {
+        Outcome::NothingMatched
+    } else {
+        Outcome::Ok
+    })
 }
 
 fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
@@ -203,4 +247,122 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
     } else {
         Outcome::NothingMatched
     })
+}
+
+/// Compiles `--filter`; a bad filter is an error showing the expression and a caret.
+fn compile_filter(
+    session: &Session,
+    expr: Option<&str>,
+) -> Result<Option<crate::filter::Compiled>, CliError> {
+    let Some(expr) = expr.filter(|e| !e.trim().is_empty()) else {
+        return Ok(None);
+    };
+    session
+        .compile_filter(expr)
+        .map(Some)
+        .map_err(|e| CliError(format!("bad filter:\n{}", e.render(expr))))
+}
+
+fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
+    if let Some(f) = format {
+        return Ok(f);
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "jsonl" | "json" | "ndjson" => Ok(Format::Jsonl),
+        "csv" => Ok(Format::Csv),
+        "txt" | "log" | "text" => Ok(Format::Text),
+        "etl" => Ok(Format::Etl),
+        "pcapng" => Ok(Format::Pcapng),
+        _ => Err(CliError(format!(
+            "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl or pass --format",
+            path.display()
+        ))),
+    }
+}
+
+fn run_export(
+    file: &Path,
+    output: &Path,
+    filter: Option<&str>,
+    format: Option<Format>,
+    force: bool,
+    decode: &DecodeArgs,
+) -> Result<Outcome, CliError> {
+    use crate::export::output::PendingOutput;
+    let format = format_for(output, format)?;
+    let session = open(file, decode)?;
+    let compiled = compile_filter(&session, filter)?;
+    let mut pending = PendingOutput::create(output, file, force)?;
+    let total = session.len();
+    let bar = progress_bar(total as u64);
+    let mut matched = 0usize;
+    match format {
+        Format::Etl => {
+            let (bytes, summary) = crate::export::etl::filtered_etl(session.trace(), |e| {
+                bar.inc(1);
+                compiled.as_ref().is_none_or(|c| c.matches(&session, *e))
+            })?;
+            pending.writer().write_all(&bytes).map_err(CliError::from)?;
+            matched = summary.kept_events;
+            eprintln!(
+                "etlview: kept {} embedded schema record(s) the exported events need",
+                summary.schema_records
+            );
+        }
+        Format::Pcapng => {
+            return Err(CliError(
+                "pcapng export needs packet capture events (NDIS-PacketCapture / pktmon); not available in this build yet".into(),
+            ));
+        }
+        _ => {
+            let out = io::BufWriter::with_capacity(1 << 16, pending.writer());
+            let mut writer = RowWriter::new(format, out)?;
+            for e in session.trace().events() {
+                bar.inc(1);
+                if compiled.as_ref().is_none_or(|c| c.matches(&session, e)) {
+                    writer.write(&session.row_of(&e))?;
+                    matched += 1;
+                }
+            }
+            writer.finish()?;
+        }
+    }
+    bar.finish_and_clear();
+    if matched == 0 && compiled.is_some() {
+        eprintln!(
+            "etlview: no event matched the filter; {} not written",
+            output.display()
+        );
+        return Ok(Outcome::NothingMatched);
+    }
+    pending.commit()?;
+    let skipped = session.trace().issues().len();
+    eprintln!(
+        "etlview: wrote {matched} of {total} events to {}{}",
+        output.display(),
+        if skipped > 0 {
+            format!(" ({skipped} damaged region(s) of the input were skipped; see `etlview info`)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(Outcome::Ok)
+}
+
+/// A progress bar on stderr when it is a terminal and the job is large; hidden otherwise.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    if total < 200_000 || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} events {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }

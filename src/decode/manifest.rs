@@ -6,6 +6,7 @@
 //! GUID, event type = opcode, version). See `parsers/README.md` for the file conventions.
 
 mod parse;
+mod tables;
 pub mod types;
 
 use std::collections::{BTreeMap, HashMap};

@@ -55,6 +55,7 @@ pub struct Trace {
     index: Vec<IndexEntry>,
     logfile: Option<LogfileHeader>,
     clock: Clock,
+    anchor_raw: i64,
     issues: Vec<Issue>,
 }
 
@@ -137,12 +138,12 @@ impl Trace {
                 },
             });
         }
-        let (logfile, clock) = match first {
+        let (logfile, clock, anchor_raw) = match first {
             Ok((header, anchor)) => {
                 let clock = Clock::from_logfile(&header, anchor);
-                (Some(header), clock)
+                (Some(header), clock, anchor)
             }
-            Err(_) => (None, Clock::unknown()),
+            Err(_) => (None, Clock::unknown(), 0),
         };
         if index.len() > 1_000_000 {
             index.par_sort_by_key(|e| e.timestamp);
@@ -157,6 +158,7 @@ impl Trace {
             index,
             logfile,
             clock,
+            anchor_raw,
             issues,
         })
     }
@@ -172,6 +174,11 @@ impl Trace {
 
     pub fn logfile(&self) -> Option<&LogfileHeader> {
         self.logfile.as_ref()
+    }
+
+    /// Raw timestamp of the EventTrace header record (the clock anchor).
+    pub fn anchor_raw(&self) -> i64 {
+        self.anchor_raw
     }
 
     pub fn clock(&self) -> &Clock {

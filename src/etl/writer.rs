@@ -29,6 +29,42 @@ pub struct WriterOptions {
     pub log_file_mode: u32,
     pub events_lost: u32,
     pub compress: bool,
+    /// Clock type stored in the header (1 QPC, 2 system time, 3 CPU cycles).
+    pub clock_type: u32,
+    pub cpu_speed_mhz: u32,
+    pub timezone_bias_minutes: i32,
+}
+
+impl WriterOptions {
+    /// Options that reproduce an existing trace's session header, so raw timestamps copied
+    /// from it convert to the same times. `anchor_raw` is the raw timestamp of its header
+    /// record.
+    pub fn from_logfile(
+        l: &super::LogfileHeader,
+        anchor_raw: i64,
+        compress: bool,
+    ) -> WriterOptions {
+        WriterOptions {
+            buffer_size: 0x11000,
+            processors: l.number_of_processors.clamp(1, 4096) as u16,
+            start_time: l.start_time,
+            start_qpc: anchor_raw,
+            perf_freq: l.perf_freq,
+            logger_name: l.logger_name.clone(),
+            log_file_name: l.log_file_name.clone(),
+            os_version: (
+                (l.version & 0xFF) as u8,
+                ((l.version >> 8) & 0xFF) as u8,
+                l.provider_version,
+            ),
+            log_file_mode: l.log_file_mode,
+            events_lost: l.events_lost,
+            compress,
+            clock_type: l.clock_type,
+            cpu_speed_mhz: l.cpu_speed_mhz,
+            timezone_bias_minutes: l.timezone_bias_minutes,
+        }
+    }
 }
 
 impl Default for WriterOptions {
@@ -46,6 +82,9 @@ impl Default for WriterOptions {
             log_file_mode: 0x0000_0001,
             events_lost: 0,
             compress: false,
+            clock_type: 1,
+            cpu_speed_mhz: 3000,
+            timezone_bias_minutes: 0,
         }
     }
 }
@@ -359,15 +398,16 @@ fn logfile_header_payload(o: &WriterOptions) -> Vec<u8> {
     p.extend(1u32.to_le_bytes()); // StartBuffers
     p.extend(8u32.to_le_bytes()); // PointerSize
     p.extend(o.events_lost.to_le_bytes());
-    p.extend(3000u32.to_le_bytes()); // CpuSpeedInMHz
+    p.extend(o.cpu_speed_mhz.to_le_bytes()); // CpuSpeedInMHz
     p.extend(0u64.to_le_bytes()); // LoggerName pointer
     p.extend(0u64.to_le_bytes()); // LogFileName pointer
-    p.extend([0u8; 0xAC]); // TimeZone (UTC)
+    p.extend(o.timezone_bias_minutes.to_le_bytes()); // TimeZone.Bias
+    p.extend([0u8; 0xA8]); // rest of TIME_ZONE_INFORMATION
     p.extend([0u8; 4]); // padding
     p.extend(o.start_time.to_le_bytes()); // BootTime
     p.extend(o.perf_freq.to_le_bytes());
     p.extend(o.start_time.to_le_bytes());
-    p.extend(1u32.to_le_bytes()); // ReservedFlags: QPC clock
+    p.extend(o.clock_type.to_le_bytes()); // ReservedFlags: clock type
     p.extend(0u32.to_le_bytes()); // BuffersLost
     for s in [&o.logger_name, &o.log_file_name] {
         for unit in s.encode_utf16().chain([0]) {

@@ -2,7 +2,7 @@
 //! classification and filtering. The CLI, exports and the TUI all go through [`Session`].
 
 mod processes;
-mod session;
+pub mod session;
 
 pub use processes::ProcessTable;
 

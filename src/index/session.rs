@@ -94,6 +94,8 @@ pub struct Session {
     pub parser_warnings: Vec<String>,
     /// (frame, severity) of every event that looks like a failure or warning, in time order.
     marks: Vec<(u32, Severity)>,
+    /// Names filters may use in this trace (built on first use).
+    catalog: std::sync::OnceLock<filter::Catalog>,
 }
 
 impl Session {
@@ -141,6 +143,7 @@ impl Session {
             processes,
             parser_warnings,
             marks: Vec::new(),
+            catalog: std::sync::OnceLock::new(),
         };
         session.marks = (0..session.len())
             .filter_map(|f| session.classify(f).map(|s| (f as u32, s)))
@@ -508,12 +511,50 @@ impl Session {
         })
     }
 
+    /// Payload field and provider names present in this trace, for the filter compiler.
+    pub fn catalog(&self) -> &filter::Catalog {
+        self.catalog.get_or_init(|| {
+            let mut catalog = filter::Catalog::default();
+            let mut seen = std::collections::HashSet::new();
+            for e in self.trace.events() {
+                let h = &e.header;
+                let key = (h.provider, h.id, h.version, h.opcode, h.kind);
+                let tracelogging = h.extended.1 > h.extended.0;
+                if !seen.insert(key) && !tracelogging {
+                    continue;
+                }
+                if let Some(name) = self.decoder.provider_name(&e) {
+                    let lower = name.to_lowercase();
+                    if catalog.providers.insert(lower) {
+                        catalog.display_names.push(name.clone());
+                        let protocol = self.protocol_name(&name);
+                        catalog.providers.insert(protocol.to_lowercase());
+                        catalog.display_names.push(protocol);
+                    }
+                }
+                if let Some(g) = h.provider_guid() {
+                    catalog.providers.insert(g.to_string());
+                }
+                if let Some((schema, _)) = self.decoder.schema_for(&e) {
+                    collect_field_names(&schema.fields, &mut catalog);
+                }
+            }
+            catalog
+        })
+    }
+
+    /// Parses and compiles a filter for this trace.
+    pub fn compile_filter(&self, expr: &str) -> Result<filter::Compiled, FilterError> {
+        let parsed = filter::parse(expr)?;
+        filter::compile(&parsed, self.catalog())
+    }
+
     /// Validates a filter expression without running it (for live validation as you type).
     pub fn check_filter(&self, expr: &str) -> Result<(), FilterError> {
         if expr.trim().is_empty() {
             return Ok(());
         }
-        filter::parse(expr).map(|_| ())
+        self.compile_filter(expr).map(|_| ())
     }
 
     /// Frames (0-based, time order) matching `expr`; an empty expression matches everything.
@@ -525,19 +566,45 @@ impl Session {
         cancel: &AtomicBool,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Option<Vec<u32>>, FilterError> {
-        self.check_filter(expr)?;
-        let mut out = Vec::new();
-        for frame in 0..self.len() {
-            if frame % 65_536 == 0 {
-                if cancel.load(Ordering::Relaxed) {
-                    return Ok(None);
-                }
-                progress(frame);
-            }
-            out.push(frame as u32);
+        if expr.trim().is_empty() {
+            progress(self.len());
+            return Ok(Some((0..self.len() as u32).collect()));
         }
-        progress(self.len());
-        Ok(Some(out))
+        let compiled = self.compile_filter(expr)?;
+        Ok(self.run_filter(&compiled, cancel, progress))
+    }
+
+    /// Runs a compiled filter over every event, on all cores, in chunks.
+    pub fn run_filter(
+        &self,
+        compiled: &filter::Compiled,
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Option<Vec<u32>> {
+        use rayon::prelude::*;
+        const CHUNK: usize = 1 << 16;
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let chunks: Vec<Option<Vec<u32>>> = (0..self.len().div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let start = c * CHUNK;
+                let end = (start + CHUNK).min(self.len());
+                let hits = (start..end)
+                    .filter(|&f| self.event(f).is_some_and(|e| compiled.matches(self, e)))
+                    .map(|f| f as u32)
+                    .collect();
+                progress(done.fetch_add(end - start, Ordering::Relaxed) + end - start);
+                Some(hits)
+            })
+            .collect();
+        let mut out = Vec::new();
+        for c in chunks {
+            out.extend(c?);
+        }
+        Some(out)
     }
 }
 
@@ -653,4 +720,14 @@ pub fn classify_decoded(d: &DecodedEvent) -> Option<Severity> {
         .any(|c| c != 0 && c != 997 && c != 259)
         .then_some(Severity::Failure);
     from_text.max(from_fields)
+}
+
+fn collect_field_names(fields: &[crate::decode::schema::FieldDef], catalog: &mut filter::Catalog) {
+    for f in fields {
+        let lower = f.name.to_lowercase();
+        if catalog.payload_fields.insert(lower) {
+            catalog.display_names.push(f.name.clone());
+        }
+        collect_field_names(&f.members, catalog);
+    }
 }

@@ -11,10 +11,8 @@ use std::sync::Arc;
 use roxmltree::{Document, Node, ParsingOptions};
 use uuid::Uuid;
 
-use super::types::{
-    in_type_by_name, out_type_by_name, parse_number, standard_level, standard_level_by_value,
-    standard_opcode, standard_opcode_by_value,
-};
+use super::tables::{NameTable, ProviderTables, TaskDef, parse_mask};
+use super::types::{in_type_by_name, out_type_by_name, parse_number};
 use super::{DefinitionKind, ManifestError, ManifestWarning};
 use crate::decode::schema::{
     Count, EventSchema, FieldDef, Length, SchemaSource, ValueMap, in_type,
@@ -24,6 +22,8 @@ use crate::decode::schema::{
 const MAX_STRUCT_DEPTH: usize = 8;
 /// Caps the parse tree of hostile input; the largest real manifests have ~200 000 nodes.
 const MAX_XML_NODES: u32 = 4_000_000;
+/// `count` value meaning "repeat until the payload ends" (an etlview extension, see `fields`).
+const REST_OF_PAYLOAD: &str = "*";
 
 /// One provider read from a file.
 pub(super) struct ParsedProvider {
@@ -108,46 +108,6 @@ fn string_table(doc: &Document) -> HashMap<String, String> {
         }
     }
     strings
-}
-
-/// A task with the opcodes defined inside it.
-struct TaskDef {
-    name: String,
-    opcodes: NameTable,
-}
-
-/// Names defined by a provider, by name and by value.
-#[derive(Default)]
-struct NameTable {
-    by_name: HashMap<String, u16>,
-    by_value: HashMap<u16, String>,
-}
-
-impl NameTable {
-    fn add(&mut self, name: &str, value: u16) {
-        self.by_name.insert(name.to_string(), value);
-        self.by_value
-            .entry(value)
-            .or_insert_with(|| name.to_string());
-    }
-}
-
-/// Everything a provider defines that its events refer to.
-#[derive(Default)]
-struct ProviderTables {
-    levels: NameTable,
-    tasks: HashMap<u16, TaskDef>,
-    task_values: HashMap<String, u16>,
-    opcodes: NameTable,
-    keywords: Vec<(String, u64)>,
-    maps: HashMap<String, Arc<ValueMap>>,
-    /// tid -> fields, or why the template is unusable.
-    templates: HashMap<String, Result<Vec<FieldDef>, String>>,
-}
-
-/// Display form of a level/opcode/task name: winmeta names lose their `win:` prefix.
-fn display_name(name: &str) -> String {
-    name.strip_prefix("win:").unwrap_or(name).to_string()
 }
 
 struct Reader<'a, 'input> {
@@ -370,15 +330,29 @@ impl Reader<'_, '_> {
         depth: usize,
     ) -> Result<Vec<FieldDef>, String> {
         let mut fields: Vec<FieldDef> = Vec::new();
-        for item in scope.children().filter(Node::is_element) {
-            let is_struct = match item.tag_name().name() {
-                "data" => false,
-                "struct" => true,
-                _ => continue, // <UserData>, <binary>: rendering hints only
-            };
+        let items: Vec<Node> = scope
+            .children()
+            .filter(|n| n.has_tag_name("data") || n.has_tag_name("struct"))
+            .collect(); // other children (<UserData>, <binary>) are rendering hints only
+        for (position, item) in items.iter().copied().enumerate() {
+            let is_struct = item.has_tag_name("struct");
             let name = item
                 .attribute("name")
                 .ok_or_else(|| format!("a <{}> has no name", item.tag_name().name()))?;
+            if item
+                .attribute("count")
+                .is_some_and(|c| c.trim() == REST_OF_PAYLOAD)
+            {
+                // Our classic definitions write `count="*"` for "elements until the payload
+                // ends" (stack frames, MOF variable arrays). The schema cannot express that
+                // yet, so the field is left out and those bytes stay undecoded at the end.
+                if position + 1 != items.len() {
+                    return Err(format!(
+                        "field {name}: count `*` is allowed on the last field only"
+                    ));
+                }
+                continue;
+            }
             let count = match item.attribute("count") {
                 None => Count::One,
                 Some(text) => match size_ref(text, &fields, name, "count")? {
@@ -482,11 +456,11 @@ impl Reader<'_, '_> {
             },
         };
 
-        let task = node.attribute("task").and_then(|t| self.task(t, tables));
+        let task = node.attribute("task").and_then(|t| tables.task(t));
         let opcode_name = match node.attribute("opcode") {
-            Some(text) => opcode_name(text, task, tables),
+            Some(text) => tables.opcode_name(text, task),
             // A classic event's value is its opcode.
-            None if self.kind == DefinitionKind::Classic => opcode_by_value(value, task, tables),
+            None if self.kind == DefinitionKind::Classic => tables.opcode_by_value(value, task),
             None => None,
         };
         let opcode_is_info = node
@@ -520,27 +494,19 @@ impl Reader<'_, '_> {
         };
         schema.task_name = task_name;
         schema.opcode_name = opcode_name;
-        schema.level_name = node.attribute("level").and_then(|l| level_name(l, tables));
+        schema.level_name = node.attribute("level").and_then(|l| tables.level_name(l));
         schema.keyword_names = node
             .attribute("keywords")
-            .map(|k| keyword_names(k, tables))
+            .map(|k| tables.keyword_names(k))
             .unwrap_or_default();
         schema.message = node.attribute("message").and_then(|m| self.message(m));
-        schema.maps = used_maps(&fields, tables);
+        schema.maps = tables.used_maps(&fields);
         schema.fields = fields;
         Some(ParsedEvent {
             value,
             version,
             schema,
         })
-    }
-
-    fn task<'t>(&self, text: &str, tables: &'t ProviderTables) -> Option<&'t TaskDef> {
-        let value = match parse_number(text) {
-            Some(number) => u16::try_from(number).ok()?,
-            None => *tables.task_values.get(text)?,
-        };
-        tables.tasks.get(&value)
     }
 }
 
@@ -561,84 +527,4 @@ fn size_ref(text: &str, earlier: &[FieldDef], field: &str, what: &str) -> Result
         .rposition(|f| f.name == text)
         .map(SizeRef::Field)
         .ok_or_else(|| format!("field {field}: {what} `{text}` is not an earlier field"))
-}
-
-/// Keyword masks are hex; wevtutil may print them without the `0x`.
-fn parse_mask(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let hex = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .unwrap_or(text);
-    u64::from_str_radix(hex, 16).ok()
-}
-
-fn level_name(text: &str, tables: &ProviderTables) -> Option<String> {
-    if let Some(value) = parse_number(text).and_then(|v| u16::try_from(v).ok()) {
-        return match tables.levels.by_value.get(&value) {
-            Some(name) => Some(display_name(name)),
-            None => standard_level_by_value(u8::try_from(value).ok()?).map(str::to_string),
-        };
-    }
-    match standard_level(text) {
-        Some((_, display)) => Some(display.to_string()),
-        None => tables
-            .levels
-            .by_name
-            .contains_key(text)
-            .then(|| display_name(text)),
-    }
-}
-
-fn opcode_name(text: &str, task: Option<&TaskDef>, tables: &ProviderTables) -> Option<String> {
-    if let Some(value) = parse_number(text).and_then(|v| u16::try_from(v).ok()) {
-        return opcode_by_value(value, task, tables);
-    }
-    let known = task.is_some_and(|t| t.opcodes.by_name.contains_key(text))
-        || tables.opcodes.by_name.contains_key(text);
-    if known {
-        return Some(display_name(text));
-    }
-    standard_opcode(text).map(|(_, display)| display.to_string())
-}
-
-fn opcode_by_value(value: u16, task: Option<&TaskDef>, tables: &ProviderTables) -> Option<String> {
-    task.and_then(|t| t.opcodes.by_value.get(&value))
-        .or_else(|| tables.opcodes.by_value.get(&value))
-        .map(|name| display_name(name))
-        .or_else(|| standard_opcode_by_value(u8::try_from(value).ok()?).map(str::to_string))
-}
-
-/// Keyword names of an event: listed names as written; a numeric mask is split into the
-/// provider's keyword names (bits without a name, e.g. channel bits, are dropped).
-fn keyword_names(text: &str, tables: &ProviderTables) -> Vec<String> {
-    let mut names = Vec::new();
-    for token in text.split_whitespace() {
-        match parse_number(token) {
-            Some(mask) => names.extend(
-                tables
-                    .keywords
-                    .iter()
-                    .filter(|(_, bits)| *bits != 0 && mask & bits == *bits)
-                    .map(|(name, _)| name.clone()),
-            ),
-            None => names.push(token.to_string()),
-        }
-    }
-    names
-}
-
-/// The provider maps referenced by `fields` (struct members included).
-fn used_maps(fields: &[FieldDef], tables: &ProviderTables) -> BTreeMap<String, Arc<ValueMap>> {
-    let mut maps = BTreeMap::new();
-    let mut pending: Vec<&FieldDef> = fields.iter().collect();
-    while let Some(field) = pending.pop() {
-        if let Some(name) = &field.map
-            && let Some(map) = tables.maps.get(name)
-        {
-            maps.insert(name.clone(), Arc::clone(map));
-        }
-        pending.extend(field.members.iter());
-    }
-    maps
 }

@@ -144,21 +144,30 @@ pub const STANDARD_CHANNELS: &[(&str, u8)] = &[
     ("ProviderMetadata", 12),
 ];
 
-/// The TDH input type of a manifest `inType` name (case-insensitive, as mc.exe is lenient
-/// about case in practice and hand-written files vary).
-pub fn in_type_by_name(name: &str) -> Option<u16> {
-    IN_TYPES
+/// The part of a type name after its prefix (`win:UInt32` -> `UInt32`).
+fn local_name(name: &str) -> &str {
+    name.rsplit_once(':').map_or(name, |(_, local)| local)
+}
+
+/// Finds `name` in a type table by local name, case-insensitively: the prefix is not checked
+/// (`win:`, `xs:`, and the `etl:` prefix of our classic definitions all work) and hand-written
+/// files vary in case.
+fn lookup_type(table: &[(&str, u16)], name: &str) -> Option<u16> {
+    let wanted = local_name(name.trim());
+    table
         .iter()
-        .find(|(known, _)| known.eq_ignore_ascii_case(name))
+        .find(|(known, _)| local_name(known).eq_ignore_ascii_case(wanted))
         .map(|&(_, value)| value)
 }
 
-/// The TDH output type of a manifest `outType` name (case-insensitive).
+/// The TDH input type of a manifest `inType` name.
+pub fn in_type_by_name(name: &str) -> Option<u16> {
+    lookup_type(IN_TYPES, name)
+}
+
+/// The TDH output type of a manifest `outType` name.
 pub fn out_type_by_name(name: &str) -> Option<u16> {
-    OUT_TYPES
-        .iter()
-        .find(|(known, _)| known.eq_ignore_ascii_case(name))
-        .map(|&(_, value)| value)
+    lookup_type(OUT_TYPES, name)
 }
 
 /// A standard level by manifest name: (value, display name).
@@ -229,6 +238,9 @@ mod tests {
         assert_eq!(in_type_by_name("win:countedstring"), Some(22));
         assert_eq!(in_type_by_name("win:CountedBinary"), Some(25));
         assert_eq!(in_type_by_name("win:WbemSID"), Some(310));
+        assert_eq!(in_type_by_name("etl:WbemSid"), Some(310));
+        assert_eq!(in_type_by_name("etl:SizeT"), Some(308));
+        assert_eq!(in_type_by_name("UInt64"), Some(10));
         assert_eq!(in_type_by_name("win:Nonsense"), None);
     }
 
@@ -242,14 +254,16 @@ mod tests {
         assert_eq!(out_type_by_name("win:NTSTATUS"), Some(31));
         assert_eq!(out_type_by_name("win:DateTimeUtc"), Some(38));
         assert_eq!(out_type_by_name("xs:nonsense"), None);
-        // No duplicate names (the lookup would silently shadow one).
-        for (index, (name, _)) in OUT_TYPES.iter().enumerate() {
-            assert!(
-                !OUT_TYPES[..index]
-                    .iter()
-                    .any(|(other, _)| other.eq_ignore_ascii_case(name)),
-                "{name} listed twice"
-            );
+        // A local name listed twice must mean the same type, or the lookup would silently
+        // pick one of them.
+        for table in [IN_TYPES, OUT_TYPES] {
+            for (index, &(name, value)) in table.iter().enumerate() {
+                let clash = table[..index].iter().find(|(other, other_value)| {
+                    local_name(other).eq_ignore_ascii_case(local_name(name))
+                        && *other_value != value
+                });
+                assert!(clash.is_none(), "{name} clashes with {clash:?}");
+            }
         }
     }
 

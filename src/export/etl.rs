@@ -1,0 +1,85 @@
+//! A filtered .etl: the original session header, the embedded schemas the kept events need,
+//! and the kept records copied byte for byte.
+
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
+use crate::decode::decoder::EVENT_METADATA_GUID;
+use crate::decode::event_info::{MetadataRecord, parse_metadata_record};
+use crate::etl::writer::{EtlWriter, WriterOptions};
+use crate::etl::{Event, HeaderKind, ProviderId, Trace};
+
+/// What went into a filtered trace.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct EtlExportSummary {
+    pub kept_events: usize,
+    pub schema_records: usize,
+}
+
+/// Builds a filtered trace from the events `keep` selects (in time order).
+pub fn filtered_etl(
+    trace: &Trace,
+    mut keep: impl FnMut(&Event) -> bool,
+) -> Result<(Vec<u8>, EtlExportSummary), crate::etl::writer::RecordTooLarge> {
+    let compress = trace.buffers().iter().any(|b| b.is_compressed());
+    let options = match trace.logfile() {
+        Some(l) => WriterOptions::from_logfile(l, trace.anchor_raw(), compress),
+        None => WriterOptions {
+            compress,
+            ..WriterOptions::default()
+        },
+    };
+    let mut kept = Vec::new();
+    let mut needed: HashSet<(Uuid, u16, u8)> = HashSet::new();
+    let mut first_header_seen = false;
+    for e in trace.events() {
+        let is_logfile_header =
+            e.header.kind.is_kernel() && e.header.hook_id == Some(0) && !first_header_seen;
+        if is_logfile_header {
+            first_header_seen = true;
+            continue; // the writer writes the session header itself
+        }
+        if e.header.provider == ProviderId::Guid(EVENT_METADATA_GUID) {
+            continue; // schemas are added below, only those needed
+        }
+        if keep(&e) {
+            if let (ProviderId::Guid(g), HeaderKind::EventHeader32 | HeaderKind::EventHeader64) =
+                (e.header.provider, e.header.kind)
+            {
+                needed.insert((g, e.header.id, e.header.version as u8));
+            }
+            kept.push(e);
+        }
+    }
+    let mut writer = EtlWriter::new(options);
+    let mut summary = EtlExportSummary::default();
+    // Schemas first, so that any reader meets them before the events they describe.
+    let mut needed_providers = HashSet::new();
+    for e in trace.events() {
+        if e.header.provider != ProviderId::Guid(EVENT_METADATA_GUID) {
+            continue;
+        }
+        let wanted = match parse_metadata_record(e.header.opcode, e.payload()) {
+            Ok(Some(MetadataRecord::Event(info))) => {
+                let hit =
+                    needed.contains(&(info.provider, info.descriptor.id, info.descriptor.version));
+                if hit {
+                    needed_providers.insert(info.provider);
+                }
+                hit
+            }
+            Ok(Some(MetadataRecord::Map(map))) => needed.iter().any(|(p, _, _)| *p == map.provider),
+            _ => false,
+        };
+        if wanted {
+            writer.push_raw_record(e.cpu, e.record)?;
+            summary.schema_records += 1;
+        }
+    }
+    for e in &kept {
+        writer.push_raw_record(e.cpu, e.record)?;
+    }
+    summary.kept_events = kept.len();
+    Ok((writer.finish(), summary))
+}
