@@ -155,9 +155,13 @@ impl SchemaRegistry {
     /// `dir` is an error. Later definitions replace earlier ones with the same key.
     pub fn load_dir(&mut self, dir: &Path) -> Result<LoadReport, ManifestError> {
         let mut files = Vec::new();
-        list_definition_files(dir, 0, false, &mut files)?;
-        files.sort_by(|a, b| a.0.cmp(&b.0));
         let mut report = LoadReport::default();
+        let entries = std::fs::read_dir(dir).map_err(|source| ManifestError::Directory {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        list_definition_files(entries, 0, false, &mut files, &mut report.skipped_files);
+        files.sort_by(|a, b| a.0.cmp(&b.0));
         for (path, kind) in files {
             let label = path.display().to_string();
             match read_definition_file(&path, &label) {
@@ -205,12 +209,16 @@ impl SchemaRegistry {
                         .entry((provider.guid, event.value))
                         .or_default()
                         .insert(event.version, schema),
-                    DefinitionKind::Classic => self
-                        .classic_events
-                        // parse refuses classic values above 255
-                        .entry((provider.guid, event.value.min(255) as u8))
-                        .or_default()
-                        .insert(event.version, schema),
+                    DefinitionKind::Classic => {
+                        // The parser already refuses classic event types above 255.
+                        let Ok(opcode) = u8::try_from(event.value) else {
+                            continue;
+                        };
+                        self.classic_events
+                            .entry((provider.guid, opcode))
+                            .or_default()
+                            .insert(event.version, schema)
+                    }
                 };
                 report.events += 1;
                 if previous.is_some() {
@@ -331,16 +339,15 @@ fn tsv_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
         })
 }
 
+/// Collects the definition files of a directory listing, descending into sub-folders up to
+/// `MAX_DIR_DEPTH`; unreadable sub-folders are recorded in `problems`.
 fn list_definition_files(
-    dir: &Path,
+    entries: std::fs::ReadDir,
     depth: usize,
     classic: bool,
     files: &mut Vec<(PathBuf, DefinitionKind)>,
-) -> Result<(), ManifestError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ManifestError::Directory {
-        path: dir.display().to_string(),
-        source,
-    })?;
+    problems: &mut Vec<ManifestError>,
+) {
     for entry in entries.flatten() {
         if files.len() >= MAX_FILES {
             break;
@@ -352,8 +359,15 @@ fn list_definition_files(
         if file_type.is_dir() {
             if depth < MAX_DIR_DEPTH {
                 let below_classic = classic || entry.file_name().eq_ignore_ascii_case("classic");
-                // An unreadable subfolder is not worth failing the whole load for.
-                let _ = list_definition_files(&path, depth + 1, below_classic, files);
+                match std::fs::read_dir(&path) {
+                    Ok(inner) => {
+                        list_definition_files(inner, depth + 1, below_classic, files, problems)
+                    }
+                    Err(source) => problems.push(ManifestError::Directory {
+                        path: path.display().to_string(),
+                        source,
+                    }),
+                }
             }
             continue;
         }
@@ -370,7 +384,6 @@ fn list_definition_files(
             files.push((path, kind));
         }
     }
-    Ok(())
 }
 
 fn read_definition_file(path: &Path, label: &str) -> Result<String, ManifestError> {

@@ -85,11 +85,15 @@ pub enum Count {
     One,
     /// A fixed number of elements (manifest `count="4"`, TraceLogging const array).
     Fixed(u16),
-    /// The value of an earlier top-level field, by index into [`EventSchema::fields`].
+    /// The value of an earlier field, by index into the enclosing list: the event's
+    /// [`EventSchema::fields`] for top-level fields, the struct's `members` inside a struct.
     Field(usize),
     /// A little-endian u16 element count stored in the payload just before the elements
     /// (TraceLogging variable arrays).
     PrefixU16,
+    /// Elements until the payload ends, possibly none (manifest `count="*"`, an etlview
+    /// extension used for kernel stack frames and variable MOF tails; last field only).
+    Remaining,
 }
 
 /// The byte/character length of a string or binary field.
@@ -99,7 +103,8 @@ pub enum Length {
     Natural,
     /// A fixed length: characters for strings, bytes for binary.
     Fixed(u16),
-    /// The value of an earlier top-level field, by index into [`EventSchema::fields`].
+    /// The value of an earlier field, by index into the enclosing list (top-level fields, or
+    /// the struct's `members` inside a struct).
     Field(usize),
 }
 

@@ -128,7 +128,10 @@ impl Session {
         let mut parser_warnings = Vec::new();
         if let Some(dir) = &options.parsers_dir {
             match registry.load_dir(dir) {
-                Ok(report) => parser_warnings.extend(report.warnings.iter().map(|w| w.to_string())),
+                Ok(report) => {
+                    parser_warnings.extend(report.skipped_files.iter().map(|e| format!("skipped: {e}")));
+                    parser_warnings.extend(report.warnings.iter().map(|w| w.to_string()));
+                }
                 Err(e) => parser_warnings.push(format!("{}: {e}", dir.display())),
             }
         }

@@ -22,6 +22,12 @@ use crate::decode::schema::{
 const MAX_STRUCT_DEPTH: usize = 8;
 /// Caps the parse tree of hostile input; the largest real manifests have ~200 000 nodes.
 const MAX_XML_NODES: u32 = 4_000_000;
+/// Fields (struct members included) all events of one file may hold together. Templates are
+/// copied into every event that uses them, so this bounds memory for hostile files; real
+/// manifests stay far below (the CLR runtime manifest: about 15 000).
+const MAX_FIELDS_PER_FILE: usize = 1_000_000;
+/// Problems listed per file; the rest are only counted (positions cost time on huge files).
+pub(super) const MAX_WARNINGS: usize = 50;
 /// `count` value meaning "repeat until the payload ends" (an etlview extension, see `fields`).
 const REST_OF_PAYLOAD: &str = "*";
 
@@ -68,6 +74,9 @@ pub(super) fn parse_document(
         strings: &strings,
         kind,
         warnings: Vec::new(),
+        suppressed: 0,
+        line_starts: None,
+        field_budget: MAX_FIELDS_PER_FILE,
     };
     let providers: Vec<ParsedProvider> = doc
         .descendants()
@@ -77,6 +86,17 @@ pub(super) fn parse_document(
     if providers.is_empty() && reader.warnings.is_empty() {
         return Err(ManifestError::NoProvider {
             path: path.to_string(),
+        });
+    }
+    if reader.suppressed > 0 {
+        reader.warnings.push(ManifestWarning {
+            path: path.to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "{} more problems in this file are not listed",
+                reader.suppressed
+            ),
         });
     }
     Ok((providers, reader.warnings))
@@ -116,17 +136,46 @@ struct Reader<'a, 'input> {
     strings: &'a HashMap<String, String>,
     kind: DefinitionKind,
     warnings: Vec<ManifestWarning>,
+    /// Warnings beyond `MAX_WARNINGS`, counted only.
+    suppressed: usize,
+    /// Byte offsets where lines start, built on the first warning.
+    line_starts: Option<Vec<usize>>,
+    /// What is left of `MAX_FIELDS_PER_FILE`.
+    field_budget: usize,
 }
 
 impl Reader<'_, '_> {
     fn warn(&mut self, node: Node, message: String) {
-        let pos = self.doc.text_pos_at(node.range().start);
+        if self.warnings.len() >= MAX_WARNINGS {
+            self.suppressed = self.suppressed.saturating_add(1);
+            return;
+        }
+        let (line, column) = self.position(node.range().start);
         self.warnings.push(ManifestWarning {
             path: self.path.to_string(),
-            line: pos.row,
-            column: pos.col,
+            line,
+            column,
             message,
         });
+    }
+
+    /// 1-based line and column (in characters) of a byte offset of the document text.
+    fn position(&mut self, offset: usize) -> (u32, u32) {
+        let text = self.doc.input_text();
+        let starts = self.line_starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+                .collect()
+        });
+        let line_index = starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let line_start = starts.get(line_index).copied().unwrap_or(0);
+        let column = text
+            .get(line_start..offset)
+            .map_or(0, |prefix| prefix.chars().count());
+        let as_u32 = |n: usize| u32::try_from(n.saturating_add(1)).unwrap_or(u32::MAX);
+        (as_u32(line_index), as_u32(column))
     }
 
     /// Resolves `$(string.X)` through the string table; other text is taken literally.
@@ -179,31 +228,27 @@ impl Reader<'_, '_> {
         for section in named("maps") {
             self.maps(*section, &mut tables);
         }
-        for section in &sections {
-            if section.tag_name().name() == "templates" {
-                for template in section.children().filter(|n| n.has_tag_name("template")) {
-                    let Some(tid) = template.attribute("tid") else {
-                        self.warn(template, "template without tid ignored".into());
-                        continue;
-                    };
-                    let fields = self.fields(template, &tables, 0);
-                    if let Err(reason) = &fields {
-                        self.warn(
-                            template,
-                            format!("template {tid}: {reason}; events using it are skipped"),
-                        );
-                    }
-                    tables.templates.insert(tid.to_string(), fields);
+        for section in named("templates") {
+            for template in section.children().filter(|n| n.has_tag_name("template")) {
+                let Some(tid) = template.attribute("tid") else {
+                    self.warn(template, "template without tid ignored".into());
+                    continue;
+                };
+                let fields = self.fields(template, &tables, 0);
+                if let Err(reason) = &fields {
+                    self.warn(
+                        template,
+                        format!("template {tid}: {reason}; events using it are skipped"),
+                    );
                 }
+                tables.templates.insert(tid.to_string(), fields);
             }
         }
         let mut events = Vec::new();
-        for section in &sections {
-            if section.tag_name().name() == "events" {
-                for event in section.children().filter(|n| n.has_tag_name("event")) {
-                    if let Some(parsed) = self.event(event, name, &tables) {
-                        events.push(parsed);
-                    }
+        for section in named("events") {
+            for event in section.children().filter(|n| n.has_tag_name("event")) {
+                if let Some(parsed) = self.event(event, name, &tables) {
+                    events.push(parsed);
                 }
             }
         }
@@ -217,11 +262,12 @@ impl Reader<'_, '_> {
 
     fn levels(&mut self, section: Node, tables: &mut ProviderTables) {
         for level in section.children().filter(|n| n.has_tag_name("level")) {
-            match (
-                level.attribute("name"),
-                level.attribute("value").and_then(parse_number),
-            ) {
-                (Some(name), Some(value)) if value <= 0xFF => tables.levels.add(name, value as u16),
+            let value = level
+                .attribute("value")
+                .and_then(parse_number)
+                .and_then(|v| u8::try_from(v).ok());
+            match (level.attribute("name"), value) {
+                (Some(name), Some(value)) => tables.levels.add(name, u16::from(value)),
                 _ => self.warn(level, "level needs a name and a value 0-255".into()),
             }
         }
@@ -272,11 +318,10 @@ impl Reader<'_, '_> {
             } else {
                 (raw, 0)
             };
-            if value > 0xFF {
-                self.warn(opcode, format!("opcode {name}: value {raw} is not 0-255"));
-                continue;
+            match (u8::try_from(value), u16::try_from(task)) {
+                (Ok(value), Ok(task)) => found.push((name.to_string(), u16::from(value), task)),
+                _ => self.warn(opcode, format!("opcode {name}: value {raw} is not 0-255")),
             }
-            found.push((name.to_string(), value as u16, task as u16));
         }
         found
     }
@@ -344,17 +389,16 @@ impl Reader<'_, '_> {
                 .is_some_and(|c| c.trim() == REST_OF_PAYLOAD)
             {
                 // Our classic definitions write `count="*"` for "elements until the payload
-                // ends" (stack frames, MOF variable arrays). The schema cannot express that
-                // yet, so the field is left out and those bytes stay undecoded at the end.
+                // ends" (stack frames, MOF variable arrays).
                 if position + 1 != items.len() {
                     return Err(format!(
                         "field {name}: count `*` is allowed on the last field only"
                     ));
                 }
-                continue;
             }
             let count = match item.attribute("count") {
                 None => Count::One,
+                Some(text) if text.trim() == REST_OF_PAYLOAD => Count::Remaining,
                 Some(text) => match size_ref(text, &fields, name, "count")? {
                     SizeRef::Fixed(n) => Count::Fixed(n),
                     SizeRef::Field(i) => Count::Field(i),
@@ -434,7 +478,18 @@ impl Reader<'_, '_> {
         };
         let fields = match node.attribute("template") {
             Some(tid) => match tables.templates.get(tid) {
-                Some(Ok(fields)) => fields.clone(),
+                Some(Ok(fields)) => {
+                    let needed = field_count(fields);
+                    let Some(left) = self.field_budget.checked_sub(needed) else {
+                        self.warn(
+                            node,
+                            format!("event {value}: more than {MAX_FIELDS_PER_FILE} fields in this file; skipped"),
+                        );
+                        return None;
+                    };
+                    self.field_budget = left;
+                    fields.clone()
+                }
                 Some(Err(_)) => return None, // already reported with the template
                 None => {
                     self.warn(
@@ -508,6 +563,15 @@ impl Reader<'_, '_> {
             schema,
         })
     }
+}
+
+/// Number of fields including struct members, at any depth.
+fn field_count(fields: &[FieldDef]) -> usize {
+    fields.iter().fold(0usize, |total, field| {
+        total
+            .saturating_add(1)
+            .saturating_add(field_count(&field.members))
+    })
 }
 
 enum SizeRef {

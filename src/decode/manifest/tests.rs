@@ -175,13 +175,10 @@ fn rest_of_payload_count_is_accepted_on_the_last_field_only() {
    <template tid="middle"><data name="Stack" inType="win:Pointer" count="*"/><data name="Key" inType="win:UInt64"/></template>
   </templates>"#;
     let (registry, report) = load(&manifest(body, ""), DefinitionKind::Manifest);
-    // The schema has no "until the end" count yet: the trailing array is left undecoded.
-    let names: Vec<String> = event(&registry, 1, 0)
-        .fields
-        .iter()
-        .map(|f| f.name.clone())
-        .collect();
-    assert_eq!(names, ["Key"]);
+    let tail = event(&registry, 1, 0);
+    let names: Vec<String> = tail.fields.iter().map(|f| f.name.clone()).collect();
+    assert_eq!(names, ["Key", "Stack"]);
+    assert_eq!(tail.fields[1].count, crate::decode::schema::Count::Remaining);
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
     assert!(report.warnings[0].message.contains("last field only"));
     assert!(registry.manifest_event(&guid(TEST_GUID), 2, 0).is_none());
@@ -366,6 +363,26 @@ fn broken_definitions_cost_only_themselves() {
     assert_eq!(degraded.fields[0].map, None);
     assert_eq!(degraded.fields[1].in_type, in_type::NULL);
     assert_eq!(event(&registry, 23, 0).event_name, "Fine");
+}
+
+#[test]
+fn warnings_are_capped_per_file_and_positions_count_characters() {
+    let many: String = (0..80).map(|_| "<level/>").collect();
+    let body =
+        format!("<levels>\n  \u{e9}{many}</levels>\n<events><event value=\"\u{e9}\"/></events>");
+    let (_, report) = load(&manifest(&body, ""), DefinitionKind::Manifest);
+    assert_eq!(report.warnings.len(), parse::MAX_WARNINGS + 1);
+    let last = report.warnings.last().expect("summary warning");
+    assert!(
+        last.message.starts_with("31 more problems"),
+        "{}",
+        last.message
+    );
+    // Columns count characters: the two-byte `é` before the first <level/> counts once.
+    let first = &report.warnings[0];
+    assert_eq!((first.line, first.column), (6, 4));
+    let second = &report.warnings[1];
+    assert_eq!((second.line, second.column), (6, 12));
 }
 
 #[test]

@@ -7,8 +7,9 @@ use crate::decode::schema::{in_type, out_type};
 ///
 /// The first 25 are the winmeta.xml names. 22/23/25 exist since the Windows 10 1809 SDK; the
 /// older spelling `win:CountedString` is accepted too. The 300-310 names have no winmeta entry
-/// (TDH uses them for MOF/WPP metadata only); the spellings here are ours and are what the
-/// classic kernel definitions in `parsers/classic/` use.
+/// (TDH uses them for MOF/WPP metadata only); the spellings here are ours, and the classic
+/// definitions in `parsers/classic/` write them with an `etl:` prefix (`etl:WbemSid`). Lookups
+/// compare local names only, so any prefix works.
 pub const IN_TYPES: &[(&str, u16)] = &[
     ("win:UnicodeString", in_type::UNICODE_STRING),
     ("win:AnsiString", in_type::ANSI_STRING),

@@ -45,7 +45,7 @@ pub fn decode_payload<'s>(
     let mut error = None;
     for field in &schema.fields {
         let start = walker.pos;
-        match walker.field(field, &fields, 0) {
+        match walker.field(field, Top::Fields(&fields), 0) {
             Ok(value) => fields.push((field.name.as_str(), value)),
             Err(e) => {
                 walker.pos = start;
@@ -98,7 +98,13 @@ struct Walker<'p, 's> {
     budget: usize,
 }
 
-type Top<'a, 's> = &'a [(&'s str, Value)];
+/// Where `Count::Field` / `Length::Field` indexes point: the event's top-level fields, or the
+/// members of the struct being decoded (manifests name sibling members inside structs).
+#[derive(Clone, Copy)]
+enum Top<'a, 's> {
+    Fields(&'a [(&'s str, Value)]),
+    Members(&'a [Value]),
+}
 
 impl<'p> Walker<'p, '_> {
     fn remaining(&self) -> usize {
@@ -169,10 +175,14 @@ impl<'p> Walker<'p, '_> {
         }
     }
 
-    /// The numeric value of top-level field `index`, which must already be decoded.
+    /// The numeric value of the earlier field `index` in scope, which must already be decoded.
     fn reference(&self, f: &FieldDef, top: Top<'_, '_>, index: usize) -> Result<u64, DecodeError> {
-        top.get(index)
-            .and_then(|(_, v)| v.as_u64())
+        let value = match top {
+            Top::Fields(fields) => fields.get(index).map(|(_, v)| v),
+            Top::Members(members) => members.get(index),
+        };
+        value
+            .and_then(Value::as_u64)
             .ok_or_else(|| DecodeError::BadReference {
                 field: f.name.clone(),
                 offset: self.pos,
@@ -191,6 +201,17 @@ impl<'p> Walker<'p, '_> {
             Count::Fixed(n) => u64::from(n),
             Count::Field(index) => self.reference(f, top, index)?,
             Count::PrefixU16 => u64::from(self.u16_le(f)?),
+            Count::Remaining => {
+                let mut items = Vec::new();
+                while self.remaining() > 0 {
+                    let before = self.pos;
+                    items.push(self.single(f, top, depth)?);
+                    if self.pos == before {
+                        break; // zero-size elements would never end
+                    }
+                }
+                return Ok(Value::Array(items));
+            }
         };
         self.array(f, top, depth, count)
     }
@@ -250,13 +271,20 @@ impl<'p> Walker<'p, '_> {
                     max: MAX_DEPTH,
                 });
             }
-            let mut members = Vec::with_capacity(f.members.len());
+            let _ = top; // members refer to each other, not to the enclosing fields
+            let mut values: Vec<Value> = Vec::with_capacity(f.members.len());
             for member in &f.members {
                 let value = self
-                    .field(member, top, depth + 1)
+                    .field(member, Top::Members(&values), depth + 1)
                     .map_err(|e| e.within(&f.name))?;
-                members.push((member.name.clone(), value));
+                values.push(value);
             }
+            let members = f
+                .members
+                .iter()
+                .zip(values)
+                .map(|(m, v)| (m.name.clone(), v))
+                .collect();
             return Ok(Value::Struct(members));
         }
         let value = self.scalar(f, top)?;

@@ -1,0 +1,78 @@
+//! Throughput of what happens after reading, on ONE core, over the shared sample corpus:
+//! decoding (header + payload), a header-only filter, a `Message contains` filter, and
+//! CSV / JSONL export. Prints events/s.
+//!
+//! Run: `cargo bench --bench pipeline` (needs ../shared/samples or ETLVIEW_SHARED).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use etlview::export::{Format, RowWriter};
+use etlview::index::{Session, SessionOptions};
+
+fn main() {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .expect("single-threaded pool");
+    let shared = std::env::var_os("ETLVIEW_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared.join("samples"))
+        .expect("../shared/samples (set ETLVIEW_SHARED)")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "etl"))
+        .collect();
+    files.sort();
+    let sessions: Vec<Session> = files
+        .iter()
+        .map(|p| Session::open(p, SessionOptions::default()).unwrap())
+        .collect();
+    let events: usize = sessions.iter().map(Session::len).sum();
+    let report = |what: &str, secs: f64| {
+        println!("{what:<34} {:>8.2} M events/s  ({events} events in {secs:.3} s)", events as f64 / secs / 1e6);
+    };
+
+    let start = Instant::now();
+    let mut fields = 0usize;
+    for s in &sessions {
+        for e in s.trace().events() {
+            fields += s.decode(&e).fields().count();
+        }
+    }
+    std::hint::black_box(fields);
+    report("decode (header + payload)", start.elapsed().as_secs_f64());
+
+    for (what, expr) in [
+        ("filter, header only", "EventId == 10 AND Level <= 4 AND ProcessId != 4"),
+        ("filter, Message contains", "Message contains \"timeout\""),
+    ] {
+        let start = Instant::now();
+        let mut hits = 0usize;
+        for s in &sessions {
+            let compiled = s.compile_filter(expr).unwrap();
+            hits += s
+                .run_filter(&compiled, &std::sync::atomic::AtomicBool::new(false), &|_| {})
+                .unwrap()
+                .len();
+        }
+        std::hint::black_box(hits);
+        report(what, start.elapsed().as_secs_f64());
+    }
+
+    for format in [Format::Csv, Format::Jsonl] {
+        let start = Instant::now();
+        let mut bytes = 0usize;
+        for s in &sessions {
+            let mut out = Vec::with_capacity(1 << 20);
+            let mut w = RowWriter::new(format, &mut out).unwrap();
+            for e in s.trace().events() {
+                w.write(&s.row_of(&e)).unwrap();
+            }
+            w.finish().unwrap();
+            bytes += out.len();
+        }
+        std::hint::black_box(bytes);
+        report(&format!("export {format:?}"), start.elapsed().as_secs_f64());
+    }
+}
