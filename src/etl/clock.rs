@@ -106,9 +106,41 @@ impl Clock {
 
 /// FILETIME as ISO-8601 UTC with 100 ns precision, e.g. `2020-02-17T12:48:30.4203130Z`.
 pub fn format_filetime(filetime: i64) -> String {
+    use chrono::{Datelike, Timelike};
     let secs = filetime.div_euclid(10_000_000) - FILETIME_UNIX_DIFF_SECS;
     let ticks = filetime.rem_euclid(10_000_000);
     match chrono::DateTime::from_timestamp(secs, (ticks * 100) as u32) {
+        // Written field by field: this runs once per exported event.
+        Some(t) if (0..=9999).contains(&t.year()) => {
+            let mut s = String::with_capacity(28);
+            let two = |s: &mut String, v: u32| {
+                s.push(char::from(b'0' + (v / 10) as u8));
+                s.push(char::from(b'0' + (v % 10) as u8));
+            };
+            let year = t.year() as u32;
+            two(&mut s, year / 100);
+            two(&mut s, year % 100);
+            s.push('-');
+            two(&mut s, t.month());
+            s.push('-');
+            two(&mut s, t.day());
+            s.push('T');
+            two(&mut s, t.hour());
+            s.push(':');
+            two(&mut s, t.minute());
+            s.push(':');
+            two(&mut s, t.second());
+            s.push('.');
+            let mut digits = [b'0'; 7];
+            let mut rest = ticks as u32;
+            for d in digits.iter_mut().rev() {
+                *d = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+            s.extend(digits.iter().map(|&d| char::from(d)));
+            s.push('Z');
+            s
+        }
         Some(t) => format!("{}.{ticks:07}Z", t.format("%Y-%m-%dT%H:%M:%S")),
         None => format!("filetime:{filetime}"),
     }

@@ -442,6 +442,12 @@ fn eval_node(ctx: &EvalCtx, node: &Node) -> bool {
     }
 }
 
+/// Evaluates one compiled node on an event (used to evaluate provider-only predicates once
+/// per provider).
+pub fn node_matches(session: &Session, event: Event<'_>, node: &Node) -> bool {
+    eval_node(&EvalCtx::new(session, event), node)
+}
+
 impl Compiled {
     /// True when the event matches.
     pub fn matches(&self, session: &Session, event: Event<'_>) -> bool {

@@ -4,6 +4,7 @@ pub mod ast;
 pub mod compile;
 pub mod error;
 pub mod eval;
+pub mod fast;
 pub mod fields;
 pub mod parser;
 

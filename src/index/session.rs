@@ -94,6 +94,10 @@ pub struct Session {
     pub parser_warnings: Vec<String>,
     /// (frame, severity) of every event that looks like a failure or warning, in time order.
     marks: Vec<(u32, Severity)>,
+    /// Compact header rows for fast filtering.
+    columns: super::columns::Columns,
+    /// ProtocolName by provider name, computed once per provider.
+    protocol_names: std::sync::RwLock<std::collections::HashMap<String, String>>,
     /// Names filters may use in this trace (built on first use).
     catalog: std::sync::OnceLock<filter::Catalog>,
 }
@@ -129,7 +133,8 @@ impl Session {
         if let Some(dir) = &options.parsers_dir {
             match registry.load_dir(dir) {
                 Ok(report) => {
-                    parser_warnings.extend(report.skipped_files.iter().map(|e| format!("skipped: {e}")));
+                    parser_warnings
+                        .extend(report.skipped_files.iter().map(|e| format!("skipped: {e}")));
                     parser_warnings.extend(report.warnings.iter().map(|w| w.to_string()));
                 }
                 Err(e) => parser_warnings.push(format!("{}: {e}", dir.display())),
@@ -139,12 +144,15 @@ impl Session {
         decoder.learn(&trace);
         parser_warnings.extend(decoder.metadata_errors().iter().cloned());
         let processes = ProcessTable::build(&trace, &decoder);
+        let columns = super::columns::Columns::build(&trace);
         let mut session = Session {
             trace,
             options,
             decoder,
             processes,
             parser_warnings,
+            columns,
+            protocol_names: Default::default(),
             marks: Vec::new(),
             catalog: std::sync::OnceLock::new(),
         };
@@ -298,7 +306,19 @@ impl Session {
 
     /// Network Monitor's ProtocolName of an event's provider.
     pub fn protocol_name(&self, provider_name: &str) -> String {
-        self.decoder.registry().protocol_name(provider_name)
+        if let Some(p) = self
+            .protocol_names
+            .read()
+            .ok()
+            .and_then(|m| m.get(provider_name).cloned())
+        {
+            return p;
+        }
+        let p = self.decoder.registry().protocol_name(provider_name);
+        if let Ok(mut m) = self.protocol_names.write() {
+            m.insert(provider_name.to_string(), p.clone());
+        }
+        p
     }
 
     pub fn row_of(&self, e: &Event) -> EventRow {
@@ -586,6 +606,42 @@ impl Session {
     ) -> Option<Vec<u32>> {
         use rayon::prelude::*;
         const CHUNK: usize = 1 << 16;
+        let per_provider = |node: &filter::compile::Node| -> Vec<bool> {
+            self.columns
+                .providers
+                .iter()
+                .map(|slot| {
+                    self.event(slot.first_frame as usize)
+                        .is_some_and(|e| filter::eval::node_matches(self, e, node))
+                })
+                .collect()
+        };
+        if let Some(fast) = filter::fast::lower(&compiled.root, &per_provider) {
+            let rows = &self.columns.rows;
+            let chunks: Vec<Option<Vec<u32>>> = rows
+                .par_chunks(CHUNK)
+                .enumerate()
+                .map(|(c, chunk)| {
+                    if cancel.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let base = c * CHUNK;
+                    let hits = chunk
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, row)| fast.matches(row, base + i))
+                        .map(|(i, _)| (base + i) as u32)
+                        .collect();
+                    progress(base + chunk.len());
+                    Some(hits)
+                })
+                .collect();
+            let mut out = Vec::new();
+            for c in chunks {
+                out.extend(c?);
+            }
+            return Some(out);
+        }
         let done = std::sync::atomic::AtomicUsize::new(0);
         let chunks: Vec<Option<Vec<u32>>> = (0..self.len().div_ceil(CHUNK))
             .into_par_iter()
