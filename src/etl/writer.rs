@@ -157,6 +157,7 @@ impl EtlWriter {
     }
 
     /// Appends a kernel SYSTEM64 record (`hook_id` = group << 8 | type).
+    #[allow(clippy::too_many_arguments)]
     pub fn push_system(
         &mut self,
         cpu: u16,
