@@ -123,7 +123,7 @@ pub fn report(
     let mut providers: Vec<ProviderCount> = providers
         .into_iter()
         .map(|(key, events)| ProviderCount {
-            name: name_of(&key).or_else(|| builtin_provider_name(&key)),
+            name: builtin_provider_name(&key).or_else(|| name_of(&key)),
             decoded_by: decoded_by.get(&key).cloned().unwrap_or_default(),
             key,
             events,
