@@ -9,5 +9,9 @@ pub mod decode;
 pub mod etl;
 pub mod export;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
+pub mod samplegen;
 pub mod sanitize;
+pub mod tui;

@@ -40,6 +40,20 @@ pub fn for_csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// UTF-16 code units as text. Invalid UTF-16 (a surrogate without its pair) is not replaced
+/// silently: it is written as the visible escape `\u{D800}` (the same notation as
+/// [`for_terminal`]), so a damaged or hostile string shows what it held.
+pub fn utf16_escaping_surrogates(units: impl IntoIterator<Item = u16>) -> String {
+    let mut out = String::new();
+    for decoded in char::decode_utf16(units) {
+        match decoded {
+            Ok(c) => out.push(c),
+            Err(lone) => out.push_str(&format!("\\u{{{:04X}}}", lone.unpaired_surrogate())),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +66,16 @@ mod tests {
         assert_eq!(for_terminal("l1\nl2\t"), "l1\\nl2\\t");
         assert_eq!(for_terminal("x\u{202E}y"), "x\\u{202E}y");
         assert_eq!(for_terminal("c1\u{9b}"), "c1\\u{009B}");
+    }
+
+    #[test]
+    fn lone_surrogates_stay_visible() {
+        let units = [0x61, 0xD800, 0x62, 0xDC00, 0xD83D, 0xDE00, 0xDBFF];
+        assert_eq!(
+            utf16_escaping_surrogates(units),
+            "a\\u{D800}b\\u{DC00}\u{1F600}\\u{DBFF}"
+        );
+        assert_eq!(utf16_escaping_surrogates([]), "");
     }
 
     #[test]

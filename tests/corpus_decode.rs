@@ -27,13 +27,26 @@ fn at_least_95_percent_of_corpus_events_decode() {
                 n += 1;
             }
         }
-        per_file.push(format!("{}: {n}/{}", sample.file_name().unwrap().to_string_lossy(), session.len()));
+        per_file.push(format!(
+            "{}: {n}/{}",
+            sample.file_name().unwrap().to_string_lossy(),
+            session.len()
+        ));
         total += session.len();
         decoded += n;
     }
     let share = decoded as f64 / total as f64;
-    eprintln!("decoded {decoded} of {total} events ({:.2}%)\n{}", share * 100.0, per_file.join("\n"));
-    assert!(share >= 0.95, "only {:.2}% decoded:\n{}", share * 100.0, per_file.join("\n"));
+    eprintln!(
+        "decoded {decoded} of {total} events ({:.2}%)\n{}",
+        share * 100.0,
+        per_file.join("\n")
+    );
+    assert!(
+        share >= 0.95,
+        "only {:.2}% decoded:\n{}",
+        share * 100.0,
+        per_file.join("\n")
+    );
 }
 
 #[test]
@@ -51,18 +64,34 @@ fn schemas_in_the_file_decode_exactly() {
             match d.decoded_by {
                 DecodedBy::Tracelogging => {
                     tracelogging += 1;
-                    assert!(d.error.is_none(), "{name} frame {}: {:?}", e.frame + 1, d.error);
+                    assert!(
+                        d.error.is_none(),
+                        "{name} frame {}: {:?}",
+                        e.frame + 1,
+                        d.error
+                    );
                 }
                 DecodedBy::Metadata => {
                     embedded += 1;
-                    assert!(d.error.is_none(), "{name} frame {}: {:?}", e.frame + 1, d.error);
+                    assert!(
+                        d.error.is_none(),
+                        "{name} frame {}: {:?}",
+                        e.frame + 1,
+                        d.error
+                    );
                 }
                 _ => {}
             }
         }
     }
-    assert!(tracelogging >= 134, "TraceLogging events decoded: {tracelogging}");
-    assert!(embedded > 1000, "events decoded by embedded schemas: {embedded}");
+    assert!(
+        tracelogging >= 134,
+        "TraceLogging events decoded: {tracelogging}"
+    );
+    assert!(
+        embedded > 1000,
+        "events decoded by embedded schemas: {embedded}"
+    );
 }
 
 #[test]
@@ -79,7 +108,11 @@ fn pktmon_decodes_through_embedded_schemas() {
             *by.entry(d.decoded_by).or_default() += 1;
         }
     }
-    assert_eq!(by.get(&DecodedBy::Metadata).copied().unwrap_or(0), 403, "{by:?}");
+    assert_eq!(
+        by.get(&DecodedBy::Metadata).copied().unwrap_or(0),
+        403,
+        "{by:?}"
+    );
 }
 
 #[test]
@@ -92,7 +125,10 @@ fn http_sys_events_decode_through_the_manifest() {
     for e in session.trace().events().skip(1) {
         let d = session.decode(&e);
         assert_eq!(d.decoded_by, DecodedBy::Manifest, "frame {}", e.frame + 1);
-        assert_eq!(d.provider_name.as_deref(), Some("Microsoft-Windows-HttpService"));
+        assert_eq!(
+            d.provider_name.as_deref(),
+            Some("Microsoft-Windows-HttpService")
+        );
         assert!(d.error.is_none(), "frame {}: {:?}", e.frame + 1, d.error);
         decoded += 1;
     }
@@ -100,7 +136,12 @@ fn http_sys_events_decode_through_the_manifest() {
     let urls = session
         .trace()
         .events()
-        .filter_map(|e| session.decode(&e).get("Url").and_then(|v| v.as_str().map(str::to_string)))
+        .filter_map(|e| {
+            session
+                .decode(&e)
+                .get("Url")
+                .and_then(|v| v.as_str().map(str::to_string))
+        })
         .count();
     assert!(urls > 100, "only {urls} events carry a Url");
 }
@@ -122,8 +163,15 @@ fn kernel_process_events_name_processes() {
             .filter_map(|e| session.ut_process_name(&e))
             .filter(|p| p.contains(expected))
             .count();
-        assert!(named > 0, "{name}: no event names a process like `{expected}`");
-        assert!(session.process_table().len() > 3, "{name}: {} processes named", session.process_table().len());
+        assert!(
+            named > 0,
+            "{name}: no event names a process like `{expected}`"
+        );
+        assert!(
+            session.process_table().len() > 3,
+            "{name}: {} processes named",
+            session.process_table().len()
+        );
     }
 }
 
@@ -139,7 +187,12 @@ fn decoded_jsonl_snapshots() {
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut rows = Vec::new();
         for e in session.trace().events() {
-            let key = format!("{}/{}/{}", e.header.provider.key(), e.header.id, e.header.opcode);
+            let key = format!(
+                "{}/{}/{}",
+                e.header.provider.key(),
+                e.header.id,
+                e.header.opcode
+            );
             let n = seen.entry(key).or_default();
             *n += 1;
             if *n == 1 && rows.len() < 6 {

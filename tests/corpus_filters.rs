@@ -34,7 +34,10 @@ fn header_filters_match_reference_counts() {
         for r in &reference {
             if r["kind"] == "EventHeader" {
                 *by_event
-                    .entry((r["provider"].as_str().unwrap().to_string(), r["id"].as_u64().unwrap()))
+                    .entry((
+                        r["provider"].as_str().unwrap().to_string(),
+                        r["id"].as_u64().unwrap(),
+                    ))
                     .or_default() += 1;
                 *by_level.entry(r["level"].as_u64().unwrap()).or_default() += 1;
             }
@@ -45,7 +48,8 @@ fn header_filters_match_reference_counts() {
         if let Some(((provider, id), n)) = by_event.iter().max_by_key(|(_, n)| **n) {
             let expr = format!("ProviderGuid == {{{provider}}} AND EventId == {id}");
             assert_eq!(count(&session, &expr), *n, "{name}: {expr}");
-            let expr = format!("NetEvent.Header.Descriptor.Id == {id} && ProviderId == {{{provider}}}");
+            let expr =
+                format!("NetEvent.Header.Descriptor.Id == {id} && ProviderId == {{{provider}}}");
             assert_eq!(count(&session, &expr), *n, "{name}: {expr}");
             checked += 1;
         }
@@ -62,5 +66,8 @@ fn header_filters_match_reference_counts() {
         assert_eq!(count(&session, ""), reference.len());
         assert_eq!(count(&session, "FrameNumber <= 3"), reference.len().min(3));
     }
-    assert!(checked >= 20, "only {checked} samples had EVENT_HEADER events");
+    assert!(
+        checked >= 20,
+        "only {checked} samples had EVENT_HEADER events"
+    );
 }

@@ -1,4 +1,6 @@
 //! What the events mean for a troubleshooter: error codes and WinHTTP/WebIO trace text.
 
+pub mod correlate;
+pub mod diagnose;
 pub mod errors;
 pub mod trace_text;

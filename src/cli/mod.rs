@@ -87,6 +87,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Regenerate the bundled sample traces (netsh-style ARR traces made by etlview's writer).
+    GenerateSamples {
+        /// Folder to write them to (e.g. `samples`).
+        dir: PathBuf,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
         /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT.
@@ -136,6 +144,12 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
+        Some(Command::GenerateSamples { dir, force }) => {
+            for path in crate::samplegen::write_all(&dir, force)? {
+                println!("{}", path.display());
+            }
+            Ok(Outcome::Ok)
+        }
         Some(Command::Export {
             file,
             output,
@@ -199,9 +213,18 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
             file.display()
         )));
     }
-    let session = open(file, &args.decode)?;
     let stdout = io::stdout();
-    let _interactive = stdout.is_terminal() && !args.print;
+    if stdout.is_terminal() && !args.print {
+        if args.filter.is_some() {
+            eprintln!(
+                "etlview: note: --filter applies to printed output; in the viewer press `f` to filter"
+            );
+        }
+        return crate::tui::run(file, args.decode.options())
+            .map(|()| Outcome::Ok)
+            .map_err(|e| CliError(format!("{e:#}")));
+    }
+    let session = open(file, &args.decode)?;
     let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let compiled = compile_filter(&session, args.filter.as_deref())?;
     let mut writer = RowWriter::new(args.format, out)?;

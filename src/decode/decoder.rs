@@ -54,6 +54,11 @@ impl DecodedBy {
     }
 }
 
+/// Names TDH builds when a schema has none (`task_0`, `EventID(12)`).
+fn is_generic_name(name: &str) -> bool {
+    name.is_empty() || name.starts_with("task_") || name.starts_with("EventID(")
+}
+
 /// Where field names come from.
 #[derive(Debug, Clone)]
 enum Names {
@@ -266,12 +271,26 @@ impl Decoder {
             } else {
                 Some(schema.provider_name.clone())
             };
+            // Embedded schemas sometimes carry no names (generic `task_0`): the manifest of
+            // the same event, when we have one, names it better.
+            let named = match (&schema.source, h.provider) {
+                (SchemaSource::Metadata, ProviderId::Guid(g))
+                    if is_generic_name(&schema.event_name) =>
+                {
+                    self.registry
+                        .manifest_event(&g, h.id, h.version as u8)
+                        .filter(|(_, exact)| *exact)
+                        .map(|(m, _)| m)
+                }
+                _ => None,
+            };
+            let names = named.as_deref().unwrap_or(&schema);
             return DecodedEvent {
                 decoded_by: DecodedBy::of(schema.source),
                 provider_name,
-                event_name: Some(schema.event_name.clone()).filter(|n| !n.is_empty()),
-                task_name: schema.task_name.clone(),
-                opcode_name: schema.opcode_name.clone(),
+                event_name: Some(names.event_name.clone()).filter(|n| !n.is_empty()),
+                task_name: names.task_name.clone(),
+                opcode_name: names.opcode_name.clone(),
                 message,
                 error,
                 exact_version: exact,

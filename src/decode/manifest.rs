@@ -102,6 +102,7 @@ pub struct LoadReport {
     pub warnings: Vec<ManifestWarning>,
 }
 
+#[derive(Clone)]
 struct ProviderInfo {
     name: String,
     symbol: Option<String>,
@@ -110,7 +111,7 @@ struct ProviderInfo {
 type Versions = BTreeMap<u8, Arc<EventSchema>>;
 
 /// Every known event schema and provider name.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct SchemaRegistry {
     providers: HashMap<Uuid, ProviderInfo>,
     /// Names from `providers.tsv` for providers without definitions.
@@ -129,9 +130,13 @@ impl SchemaRegistry {
         Self::default()
     }
 
-    /// The definitions and name tables compiled into the binary from `parsers/`.
+    /// The definitions and name tables compiled into the binary from `parsers/`. They are
+    /// parsed once per process (that takes milliseconds) and cloned for every caller.
     pub fn builtin() -> Self {
-        Self::builtin_with_report().0
+        static BUILTIN: std::sync::OnceLock<SchemaRegistry> = std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| Self::builtin_with_report().0)
+            .clone()
     }
 
     /// [`Self::builtin`] plus what loading it reported (tests require a clean report).

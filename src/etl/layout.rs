@@ -752,7 +752,8 @@ pub fn logfile_header(input: &[u8], pointer_size: u8) -> Result<LogfileHeader, L
     })
 }
 
-/// A NUL-terminated UTF-16LE string and the bytes it used (terminator included).
+/// A NUL-terminated UTF-16LE string and the bytes it used (terminator included). A lone
+/// surrogate is kept visible as the text `\u{D800}`.
 pub fn utf16z(input: &[u8]) -> (String, usize) {
     let units: Vec<u16> = input
         .chunks_exact(2)
@@ -760,7 +761,7 @@ pub fn utf16z(input: &[u8]) -> (String, usize) {
         .take_while(|&u| u != 0)
         .collect();
     let used = (units.len() * 2 + 2).min(input.len() - input.len() % 2);
-    (String::from_utf16_lossy(&units), used)
+    (crate::sanitize::utf16_escaping_surrogates(units), used)
 }
 
 #[cfg(test)]

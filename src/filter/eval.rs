@@ -152,9 +152,7 @@ impl<'s> EvalCtx<'s> {
                     .map(|n| vec![FVal::Str(n.into())])
                     .unwrap_or_default(),
                 Builtin::Message => self
-                    .decoded()
-                    .message
-                    .clone()
+                    .message()
                     .map(|m| vec![FVal::Str(m.into())])
                     .unwrap_or_default(),
                 Builtin::Description => {
@@ -162,9 +160,8 @@ impl<'s> EvalCtx<'s> {
                         .provider_name()
                         .map(|n| self.session.protocol_name(&n))
                         .unwrap_or_default();
-                    vec![FVal::Str(
-                        format!("{protocol}:{}", self.decoded().description()).into(),
-                    )]
+                    let text = self.message().unwrap_or_else(|| self.decoded().summary());
+                    vec![FVal::Str(format!("{protocol}:{text}").into())]
                 }
                 Builtin::DecodedBy => vec![FVal::Str(self.decoded().decoded_by.name().into())],
                 Builtin::HeaderKind => vec![FVal::Str(h.kind.name().into())],
@@ -172,6 +169,14 @@ impl<'s> EvalCtx<'s> {
                 text_field => self.trace_text_values(*text_field),
             },
         }
+    }
+
+    /// The rendered message, or for WinHTTP/WebIO trace-text events their text.
+    fn message(&self) -> Option<String> {
+        let d = self.decoded();
+        d.message
+            .clone()
+            .or_else(|| trace_text_of(d).map(str::to_string))
     }
 
     fn trace_text_values(&self, field: Builtin) -> Vec<FVal<'_>> {

@@ -177,7 +177,9 @@ impl Session {
     pub fn processes(&self) -> Vec<ProcessSummary> {
         let mut by_pid: std::collections::BTreeMap<u32, ProcessSummary> = Default::default();
         for (frame, row) in self.columns.rows.iter().enumerate() {
-            let Some(pid) = row.process_id() else { continue };
+            let Some(pid) = row.process_id() else {
+                continue;
+            };
             let frame = frame as u32;
             let p = by_pid.entry(pid).or_insert_with(|| ProcessSummary {
                 process_id: pid,
@@ -192,7 +194,11 @@ impl Session {
             p.last_frame = frame;
         }
         for &(frame, sev) in &self.marks {
-            let pid = self.columns.rows.get(frame as usize).and_then(|r| r.process_id());
+            let pid = self
+                .columns
+                .rows
+                .get(frame as usize)
+                .and_then(|r| r.process_id());
             if let Some(p) = pid.and_then(|pid| by_pid.get_mut(&pid)) {
                 match sev {
                     Severity::Failure => p.failures += 1,
@@ -220,9 +226,15 @@ impl Session {
         // (slot, id-or-type) -> (count, first frame)
         let mut counts: BTreeMap<(u16, u16), (usize, usize)> = BTreeMap::new();
         for (frame, row) in self.columns.rows.iter().enumerate() {
-            let classic = matches!(slots.get(usize::from(row.provider)).map(|s| s.id), Some(ProviderId::Kernel { .. }))
-                || self.event_is_classic(frame);
-            let id = if classic { u16::from(row.opcode) } else { row.id };
+            let classic = matches!(
+                slots.get(usize::from(row.provider)).map(|s| s.id),
+                Some(ProviderId::Kernel { .. })
+            ) || self.event_is_classic(frame);
+            let id = if classic {
+                u16::from(row.opcode)
+            } else {
+                row.id
+            };
             let entry = counts.entry((row.provider, id)).or_insert((0, frame));
             entry.0 += 1;
         }
@@ -347,7 +359,11 @@ impl Session {
             provider_name: d.provider_name.clone(),
             event_name: d.event_name.clone(),
             process: self.ut_process_name(e),
-            message: d.message.clone(),
+            // WinHTTP/WebIO trace-text events: the text is the message, as Network Monitor shows it.
+            message: d
+                .message
+                .clone()
+                .or_else(|| trace_text_of(d).map(str::to_string)),
             fields: (!fields.is_empty()).then_some(fields),
             decoded_by: Some(d.decoded_by.name()),
             decode_error: d.error.clone(),

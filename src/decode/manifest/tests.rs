@@ -178,7 +178,10 @@ fn rest_of_payload_count_is_accepted_on_the_last_field_only() {
     let tail = event(&registry, 1, 0);
     let names: Vec<String> = tail.fields.iter().map(|f| f.name.clone()).collect();
     assert_eq!(names, ["Key", "Stack"]);
-    assert_eq!(tail.fields[1].count, crate::decode::schema::Count::Remaining);
+    assert_eq!(
+        tail.fields[1].count,
+        crate::decode::schema::Count::Remaining
+    );
     assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
     assert!(report.warnings[0].message.contains("last field only"));
     assert!(registry.manifest_event(&guid(TEST_GUID), 2, 0).is_none());

@@ -95,7 +95,8 @@ pub(super) fn binary_value(bytes: &[u8], out: u16) -> Value {
     }
 }
 
-/// UTF-16LE to a String; lone surrogates become U+FFFD, an odd trailing byte is dropped.
+/// UTF-16LE to a String; a lone surrogate is shown as the text `\u{D800}` (escaped, not
+/// silently replaced), an odd trailing byte is dropped.
 pub(super) fn utf16le_to_string(bytes: &[u8]) -> String {
     // Fast path for plain ASCII text, the common case: one pass, no per-char encoding.
     let mut ascii = Vec::with_capacity(bytes.len() / 2);
@@ -103,10 +104,7 @@ pub(super) fn utf16le_to_string(bytes: &[u8]) -> String {
         match *unit {
             [b, 0] if b.is_ascii() => ascii.push(b),
             _ => {
-                let units = bytes.chunks_exact(2).map(le16);
-                return char::decode_utf16(units)
-                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                    .collect();
+                return crate::sanitize::utf16_escaping_surrogates(bytes.chunks_exact(2).map(le16));
             }
         }
     }

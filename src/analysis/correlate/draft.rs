@@ -1,0 +1,365 @@
+//! One request while it is being put together ([`Draft`]) and how it becomes a
+//! [`Request`]: calls, phases, errors, target and outcome.
+
+use super::failure::{FailureKind, is_benign, symbol_of};
+use super::observe::{ApiEdge, Endpoint, Facts, PhaseEdge, split_host_port};
+use super::{ApiCallSpan, ClientRequest, ErrorEvidence, Outcome, Phase, Request, Timeouts};
+
+/// FILETIME ticks per second.
+pub(super) const TICKS_PER_SEC: i64 = 10_000_000;
+/// How long after WinHttpCloseHandle handle-less lines of the thread still belong to the
+/// request (connection teardown after a failure).
+pub(super) const CLOSE_GRACE: i64 = TICKS_PER_SEC;
+/// An OpenRequest echo this close to its API start event is the same call.
+pub(super) const SAME_CALL: i64 = TICKS_PER_SEC / 100;
+
+fn phase_of_call(api: &str) -> Option<Phase> {
+    Some(match api {
+        "WinHttpSendRequest" | "WinHttpWriteData" => Phase::Send,
+        "WinHttpReceiveResponse" => Phase::ReceiveHeaders,
+        "WinHttpReadData" | "WinHttpReadDataEx" | "WinHttpQueryDataAvailable" => Phase::ReceiveBody,
+        "WinHttpCloseHandle" => Phase::Close,
+        _ => return None,
+    })
+}
+
+fn is_ip_literal(host: &str) -> bool {
+    host.trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_ok()
+}
+
+/// A WinHttpOpenRequest seen before the handle it returns.
+#[derive(Debug, Clone)]
+pub(super) struct PendingOpen {
+    pub(super) frames: Vec<usize>,
+    pub(super) start_frame: usize,
+    pub(super) start: i64,
+    pub(super) verb: Option<String>,
+    pub(super) path: Option<String>,
+    pub(super) connect_handle: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Draft {
+    pub(super) pid: u32,
+    pub(super) tid: u32,
+    pub(super) process: String,
+    pub(super) handle: Option<u64>,
+    pub(super) connect_handle: Option<u64>,
+    pub(super) verb: Option<String>,
+    pub(super) path: Option<String>,
+    pub(super) endpoint: Endpoint,
+    pub(super) remote_address: Option<String>,
+    /// 0-based frames.
+    pub(super) frames: Vec<usize>,
+    pub(super) start_frame: usize,
+    pub(super) start: i64,
+    pub(super) end_frame: usize,
+    pub(super) end: i64,
+    pub(super) errors: Vec<ErrorEvidence>,
+    pub(super) calls: Vec<ApiCallSpan>,
+    pub(super) phase: Phase,
+    pub(super) phase_since: i64,
+    pub(super) closed_at: Option<i64>,
+    pub(super) status: Option<u16>,
+    pub(super) got_response: bool,
+    /// The first failing call's result: (code, symbol).
+    pub(super) failed_call: Option<(u32, Option<String>)>,
+    pub(super) timeouts: Option<Timeouts>,
+    pub(super) client: Option<ClientRequest>,
+}
+
+impl Draft {
+    pub(super) fn new(facts: &Facts, process: String, handle: Option<u64>) -> Draft {
+        Draft {
+            pid: facts.pid,
+            tid: facts.tid,
+            process,
+            handle,
+            connect_handle: None,
+            verb: None,
+            path: None,
+            endpoint: Endpoint::default(),
+            remote_address: None,
+            frames: Vec::new(),
+            start_frame: facts.frame,
+            start: facts.time,
+            end_frame: facts.frame,
+            end: facts.time,
+            errors: Vec::new(),
+            calls: Vec::new(),
+            phase: Phase::Idle,
+            phase_since: facts.time,
+            closed_at: None,
+            status: None,
+            got_response: false,
+            failed_call: None,
+            timeouts: None,
+            client: None,
+        }
+    }
+
+    pub(super) fn is_open_at(&self, time: i64) -> bool {
+        self.closed_at
+            .is_none_or(|closed| time.saturating_sub(closed) <= CLOSE_GRACE)
+    }
+
+    fn enter(&mut self, phase: Phase, time: i64) {
+        if self.phase != phase {
+            self.phase = phase;
+            self.phase_since = time;
+        }
+    }
+
+    pub(super) fn learn_endpoint(&mut self, learned: &Endpoint) {
+        let better_name = match (&self.endpoint.host, &learned.host) {
+            (None, Some(_)) => true,
+            (Some(old), Some(new)) => is_ip_literal(old) && !is_ip_literal(new),
+            _ => false,
+        };
+        if better_name {
+            self.endpoint.host.clone_from(&learned.host);
+        }
+        if self.endpoint.port.is_none() {
+            self.endpoint.port = learned.port;
+        }
+    }
+
+    /// Whether a stop of `api` can close a call this draft started.
+    pub(super) fn has_call_to_stop(&self, api: &str, time: i64) -> bool {
+        self.calls.iter().rev().any(|c| {
+            c.name == api
+                && c.end
+                    .is_none_or(|end| time.saturating_sub(end) <= SAME_CALL && c.result.is_some())
+        })
+    }
+
+    fn start_call(&mut self, api: &str, facts: &Facts) {
+        let repeated = self
+            .calls
+            .last()
+            .is_some_and(|c| c.name == api && c.end.is_none());
+        if !repeated {
+            self.calls.push(ApiCallSpan {
+                name: api.to_string(),
+                start_frame: facts.frame.saturating_add(1),
+                start: facts.time,
+                end_frame: None,
+                end: None,
+                result: None,
+            });
+            if let Some(phase) = phase_of_call(api) {
+                self.phase = phase;
+                self.phase_since = facts.time;
+            }
+        }
+        if api == "WinHttpCloseHandle" {
+            self.closed_at.get_or_insert(facts.time);
+        }
+    }
+
+    fn stop_call(&mut self, api: &str, result: Option<u32>, facts: &Facts) {
+        let open = self
+            .calls
+            .iter_mut()
+            .rev()
+            .find(|c| c.name == api && c.end.is_none());
+        match open {
+            Some(call) => {
+                call.end = Some(facts.time);
+                call.end_frame = Some(facts.frame.saturating_add(1));
+                call.result = result;
+            }
+            None => {
+                let echoed = self.calls.iter_mut().rev().find(|c| c.name == api);
+                match echoed {
+                    // The API stop event right after a `returning` line: same call.
+                    Some(call) if call.result.is_none() || result == call.result => {
+                        call.result = call.result.or(result);
+                    }
+                    Some(_) => {}
+                    None => self.calls.push(ApiCallSpan {
+                        name: api.to_string(),
+                        start_frame: facts.frame.saturating_add(1),
+                        start: facts.time,
+                        end_frame: Some(facts.frame.saturating_add(1)),
+                        end: Some(facts.time),
+                        result,
+                    }),
+                }
+            }
+        }
+        match result {
+            Some(0) => {
+                if api == "WinHttpReceiveResponse" {
+                    self.got_response = true;
+                }
+                if api == "WinHttpCloseHandle" {
+                    self.closed_at = Some(facts.time);
+                    self.phase = Phase::Close;
+                } else if phase_of_call(api).is_some() {
+                    self.enter(Phase::Idle, facts.time);
+                }
+            }
+            Some(code) if !is_benign(code) && self.failed_call.is_none() => {
+                self.failed_call = Some((code, symbol_of(code)));
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_phase(&mut self, edge: PhaseEdge, failed: bool, time: i64) {
+        match edge {
+            PhaseEdge::ResolveStart => self.enter(Phase::Resolve, time),
+            PhaseEdge::ConnectStart => self.enter(Phase::Connect, time),
+            // A failed step stays current: later events report the same failure.
+            PhaseEdge::ResolveEnd if !failed && self.phase == Phase::Resolve => {
+                self.enter(Phase::Send, time)
+            }
+            PhaseEdge::ConnectEnd if !failed && self.phase == Phase::Connect => {
+                self.enter(Phase::Send, time)
+            }
+            PhaseEdge::SendStart => self.enter(Phase::Send, time),
+            PhaseEdge::ResolveEnd | PhaseEdge::ConnectEnd => {}
+        }
+    }
+
+    /// Adds one event's facts (the routing has decided it belongs here).
+    pub(super) fn absorb(&mut self, facts: &Facts) {
+        self.frames.push(facts.frame);
+        if facts.time >= self.end {
+            self.end = facts.time;
+            self.end_frame = facts.frame;
+        }
+        if let Some(failure) = &facts.failure {
+            if let (Some(code), true) = (failure.code, failure.kind != FailureKind::HttpStatus) {
+                let elapsed = facts.time.saturating_sub(self.phase_since);
+                self.errors.push(ErrorEvidence {
+                    frame: facts.frame.saturating_add(1),
+                    time: facts.time,
+                    code,
+                    symbol: failure.symbol.clone(),
+                    text: facts.summary.clone(),
+                    kind: failure.kind,
+                    phase: self.phase,
+                    phase_elapsed_secs: elapsed as f64 / TICKS_PER_SEC as f64,
+                });
+            }
+        }
+        match &facts.api {
+            Some(ApiEdge::Start(api)) => self.start_call(api, facts),
+            Some(ApiEdge::Stop { api, result }) => self.stop_call(api, *result, facts),
+            None => {}
+        }
+        if let Some(edge) = facts.phase {
+            self.apply_phase(edge, facts.failure.is_some(), facts.time);
+        }
+        if self.verb.is_none() {
+            self.verb.clone_from(&facts.verb);
+        }
+        if self.path.is_none() {
+            self.path.clone_from(&facts.path);
+        }
+        if let Some(endpoint) = &facts.endpoint {
+            self.learn_endpoint(endpoint);
+        }
+        if self.remote_address.is_none() {
+            self.remote_address.clone_from(&facts.remote_address);
+        }
+        if let Some(status) = facts.status {
+            self.status.get_or_insert(status);
+            self.got_response = true;
+        }
+        if let Some([resolve_ms, connect_ms, send_ms, receive_ms]) = facts.timeouts {
+            self.timeouts = Some(Timeouts {
+                resolve_ms,
+                connect_ms,
+                send_ms,
+                receive_ms,
+                frame: facts.frame.saturating_add(1),
+            });
+        }
+    }
+}
+
+fn outcome_of(d: &Draft) -> Outcome {
+    if let Some((code, symbol)) = &d.failed_call {
+        return Outcome::Failed {
+            code: *code,
+            symbol: symbol.clone(),
+        };
+    }
+    if d.got_response {
+        return Outcome::Ok(d.status);
+    }
+    // No call failed visibly: the most telling error is the last WinHTTP one, else the last.
+    let decisive = d
+        .errors
+        .iter()
+        .rev()
+        .find(|e| (12000..13000).contains(&e.code))
+        .or_else(|| d.errors.last());
+    match decisive {
+        Some(e) => Outcome::Failed {
+            code: e.code,
+            symbol: e.symbol.clone().or_else(|| symbol_of(e.code)),
+        },
+        None => Outcome::Unknown,
+    }
+}
+
+fn target_of(d: &Draft) -> Option<String> {
+    let endpoint = match (&d.endpoint.host, &d.remote_address) {
+        (None, Some(address)) => split_host_port(address),
+        _ => d.endpoint.clone(),
+    };
+    let port = endpoint.port.or(d.endpoint.port);
+    let authority = endpoint.host.map(|host| match port {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    });
+    match (authority, &d.path) {
+        (Some(a), Some(p)) if p.starts_with('/') => Some(format!("{a}{p}")),
+        (Some(a), Some(p)) => Some(format!("{a}/{p}")),
+        (Some(a), None) => Some(a),
+        (None, Some(p)) => Some(p.clone()),
+        (None, None) => None,
+    }
+}
+
+pub(super) fn into_request(id: usize, mut d: Draft) -> Request {
+    let outcome = outcome_of(&d);
+    let target = target_of(&d);
+    d.frames.sort_unstable();
+    d.frames.dedup();
+    let frames: Vec<usize> = d.frames.iter().map(|f| f.saturating_add(1)).collect();
+    // Start and end are the WinHTTP side's; `frames` also holds the browser's request.
+    let (start_frame, end_frame) = (
+        d.start_frame.saturating_add(1),
+        d.end_frame.saturating_add(1),
+    );
+    let start = d.start.min(d.end);
+    let duration = d.end.saturating_sub(start);
+    Request {
+        id,
+        process: d.process,
+        pid: d.pid,
+        thread: d.tid,
+        handle: d.handle,
+        target,
+        verb: d.verb,
+        remote_address: d.remote_address,
+        start_frame,
+        end_frame,
+        start,
+        end: d.end,
+        duration_secs: duration as f64 / TICKS_PER_SEC as f64,
+        outcome,
+        errors: d.errors,
+        frames,
+        calls: d.calls,
+        timeouts: d.timeouts,
+        client: d.client,
+    }
+}

@@ -1,0 +1,418 @@
+//! The grouping state machine behind [`requests`](super::requests): one pass over the events
+//! in time order, routing each event's [`Facts`] to a request draft.
+
+use std::collections::HashMap;
+
+use crate::index::session::Session;
+
+use super::ApiCallSpan;
+use super::ClientRequest;
+use super::Request;
+use super::draft::{Draft, PendingOpen, SAME_CALL, into_request};
+use super::failure::Source;
+use super::observe::{ApiEdge, ClientFacts, Endpoint, Facts, observe};
+
+/// Calls whose first argument is always a request handle.
+const REQUEST_APIS: &[&str] = &[
+    "WinHttpSendRequest",
+    "WinHttpReceiveResponse",
+    "WinHttpQueryHeaders",
+    "WinHttpQueryHeadersEx",
+    "WinHttpReadData",
+    "WinHttpReadDataEx",
+    "WinHttpWriteData",
+    "WinHttpQueryDataAvailable",
+    "WinHttpAddRequestHeaders",
+    "WinHttpAddRequestHeadersEx",
+    "WinHttpSetCredentials",
+    "WinHttpQueryAuthSchemes",
+    "WinHttpWebSocketCompleteUpgrade",
+];
+
+/// HTTP.sys events of one browser request.
+#[derive(Debug, Default)]
+struct ClientDraft {
+    request_id: u64,
+    url: Option<String>,
+    status: Option<u16>,
+    frames: Vec<usize>,
+    delivered: Option<i64>,
+    /// (pid, tid, time, frame) of the response handed over by the worker.
+    response: Option<(u32, u32, i64, usize)>,
+}
+
+#[derive(Default)]
+struct Grouper {
+    drafts: Vec<Draft>,
+    open_by_handle: HashMap<(u32, u64), usize>,
+    by_webio_request: HashMap<(u32, u64), usize>,
+    by_connection: HashMap<(u32, u64), usize>,
+    by_tcb: HashMap<u64, usize>,
+    thread_current: HashMap<(u32, u32), usize>,
+    pending_open: HashMap<(u32, u32), PendingOpen>,
+    pending_connect: HashMap<(u32, u32), Endpoint>,
+    connect_targets: HashMap<(u32, u64), Endpoint>,
+    connection_targets: HashMap<(u32, u64), Endpoint>,
+    clients: Vec<ClientDraft>,
+    client_by_id: HashMap<u64, usize>,
+    client_by_obj: HashMap<u64, usize>,
+}
+
+/// Events decoded per parallel batch (bounds the facts held at once).
+const BATCH: usize = 1 << 14;
+
+pub(super) fn group(session: &Session) -> Vec<Request> {
+    use rayon::prelude::*;
+    let mut grouper = Grouper::default();
+    let total = session.len();
+    let mut start = 0;
+    while start < total {
+        let end = start.saturating_add(BATCH).min(total);
+        // Decoding is the cost and needs no order; grouping is sequential.
+        let batch: Vec<Facts> = (start..end)
+            .into_par_iter()
+            .filter_map(|frame| {
+                let e = session.event(frame)?;
+                Source::of(&e)?;
+                observe(&e, &session.decode(&e))
+            })
+            .collect();
+        for facts in &batch {
+            grouper.take(session, facts);
+        }
+        start = end;
+    }
+    grouper.finish()
+}
+
+impl Grouper {
+    fn take(&mut self, session: &Session, facts: &Facts) {
+        if let Some(client) = &facts.client {
+            self.take_client(facts, client);
+            return;
+        }
+        let Some(index) = self.route(session, facts) else {
+            return;
+        };
+        let Some(draft) = self.drafts.get_mut(index) else {
+            return;
+        };
+        draft.absorb(facts);
+        if let Some(request) = facts.webio_request {
+            self.by_webio_request.insert((facts.pid, request), index);
+        }
+        if let Some(connection) = facts.connection {
+            self.by_connection.insert((facts.pid, connection), index);
+            if let Some(known) = self.connection_targets.get(&(facts.pid, connection)) {
+                draft.learn_endpoint(known);
+            }
+        }
+        if let Some(tcb) = facts.tcb {
+            self.by_tcb.insert(tcb, index);
+        }
+        // What the request learned about its server serves later requests on the same
+        // WinHTTP connection handle or WebIO connection (keep-alive reuse).
+        if draft.endpoint.host.is_some() {
+            if let Some(connect) = draft.connect_handle {
+                self.connect_targets
+                    .entry((draft.pid, connect))
+                    .or_insert_with(|| draft.endpoint.clone());
+            }
+            if let Some(connection) = facts.connection {
+                self.connection_targets
+                    .insert((facts.pid, connection), draft.endpoint.clone());
+            }
+        }
+        if let (Some(ApiEdge::Stop { api, .. }), Some(handle)) = (&facts.api, draft.handle) {
+            if api == "WinHttpCloseHandle" && draft.closed_at.is_some() {
+                self.open_by_handle.remove(&(draft.pid, handle));
+            }
+        }
+    }
+
+    /// The thread's current request, while it is open.
+    fn current(&self, pid: u32, tid: u32, time: i64) -> Option<usize> {
+        let index = *self.thread_current.get(&(pid, tid))?;
+        self.drafts
+            .get(index)
+            .filter(|d| d.is_open_at(time))
+            .map(|_| index)
+    }
+
+    fn mark_current(&mut self, facts: &Facts, index: usize) -> Option<usize> {
+        self.thread_current.insert((facts.pid, facts.tid), index);
+        Some(index)
+    }
+
+    fn create(&mut self, session: &Session, facts: &Facts, handle: Option<u64>) -> usize {
+        let process = session
+            .event(facts.frame)
+            .and_then(|e| session.ut_process_name(&e))
+            .unwrap_or_else(|| format!("({})", facts.pid));
+        let mut draft = Draft::new(facts, process, handle);
+        if let Some(pending) = self.pending_open.remove(&(facts.pid, facts.tid)) {
+            draft.start = pending.start;
+            draft.start_frame = pending.start_frame;
+            draft.frames.extend(&pending.frames);
+            draft.verb = pending.verb;
+            draft.path = pending.path;
+            draft.connect_handle = pending.connect_handle;
+            draft.calls.push(ApiCallSpan {
+                name: "WinHttpOpenRequest".into(),
+                start_frame: pending.start_frame.saturating_add(1),
+                start: pending.start,
+                end_frame: None,
+                end: None,
+                result: None,
+            });
+            if let Some(known) = pending
+                .connect_handle
+                .and_then(|c| self.connect_targets.get(&(facts.pid, c)))
+            {
+                draft.learn_endpoint(known);
+            }
+        }
+        let index = self.drafts.len();
+        self.drafts.push(draft);
+        if let Some(handle) = handle {
+            self.open_by_handle.insert((facts.pid, handle), index);
+        }
+        index
+    }
+
+    fn remember_open(&mut self, facts: &Facts) {
+        let key = (facts.pid, facts.tid);
+        let fresh = self
+            .pending_open
+            .get(&key)
+            .is_some_and(|p| facts.time.saturating_sub(p.start) <= SAME_CALL);
+        if !fresh {
+            self.pending_open.insert(
+                key,
+                PendingOpen {
+                    frames: Vec::new(),
+                    start_frame: facts.frame,
+                    start: facts.time,
+                    verb: None,
+                    path: None,
+                    connect_handle: facts.handle,
+                },
+            );
+        }
+        if let Some(pending) = self.pending_open.get_mut(&key) {
+            pending.frames.push(facts.frame);
+            if pending.verb.is_none() {
+                pending.verb.clone_from(&facts.verb);
+            }
+            if pending.path.is_none() {
+                pending.path.clone_from(&facts.path);
+            }
+        }
+    }
+
+    /// Which draft an event belongs to, creating one when the event starts a request.
+    fn route(&mut self, session: &Session, facts: &Facts) -> Option<usize> {
+        let (pid, tid, time) = (facts.pid, facts.tid, facts.time);
+        if let Some((function, handle)) = &facts.created {
+            if function == "WinHttpConnect" {
+                let endpoint = self.pending_connect.remove(&(pid, tid)).unwrap_or_default();
+                self.connect_targets.insert((pid, *handle), endpoint);
+                return None;
+            }
+            if function == "WinHttpOpenRequest" {
+                let index = match self.open_by_handle.get(&(pid, *handle)) {
+                    Some(&index) => index,
+                    None => self.create(session, facts, Some(*handle)),
+                };
+                return self.mark_current(facts, index);
+            }
+            return None;
+        }
+        if facts.webio_create {
+            let index = match facts
+                .handle
+                .and_then(|h| self.open_by_handle.get(&(pid, h)))
+            {
+                Some(&index) => index,
+                None => self.create(session, facts, facts.handle),
+            };
+            return self.mark_current(facts, index);
+        }
+        if let Some(request) = facts.webio_request {
+            if let Some(&index) = self.by_webio_request.get(&(pid, request)) {
+                return self.mark_current(facts, index);
+            }
+        }
+        let api = match &facts.api {
+            Some(ApiEdge::Start(api)) => Some((api.as_str(), true)),
+            Some(ApiEdge::Stop { api, .. }) => Some((api.as_str(), false)),
+            None => None,
+        };
+        if let Some(handle) = facts.handle {
+            if let Some(&index) = self.open_by_handle.get(&(pid, handle)) {
+                return self.mark_current(facts, index);
+            }
+            match api {
+                Some((name, true)) if REQUEST_APIS.contains(&name) => {
+                    // The trace began after the request was opened.
+                    let index = self.create(session, facts, Some(handle));
+                    return self.mark_current(facts, index);
+                }
+                Some(("WinHttpOpenRequest", true)) => {
+                    self.remember_open(facts);
+                    return None;
+                }
+                Some(("WinHttpConnect", true)) => {
+                    if let Some(endpoint) = &facts.endpoint {
+                        self.pending_connect.insert((pid, tid), endpoint.clone());
+                    }
+                    return None;
+                }
+                Some((_, true)) => return None,
+                _ => {}
+            }
+        }
+        if let Some((name, false)) = api {
+            // A stop names the handle the call was given (the connect handle for
+            // WinHttpOpenRequest): it belongs to the thread's request that made the call.
+            let index = self.current(pid, tid, time)?;
+            let draft = self.drafts.get(index)?;
+            return draft.has_call_to_stop(name, time).then_some(index);
+        }
+        // The thread's own request first: a connection (and its TCB) outlives the request
+        // that opened it and serves the next ones.
+        if let Some(index) = self.current(pid, tid, time) {
+            return Some(index);
+        }
+        if let Some(tcb) = facts.tcb {
+            if let Some(&index) = self.by_tcb.get(&tcb) {
+                return Some(index);
+            }
+        }
+        if let Some(connection) = facts.connection {
+            if let Some(&index) = self.by_connection.get(&(pid, connection)) {
+                return Some(index);
+            }
+        }
+        // A WinHTTP line on a thread with no known request: group what that thread logs.
+        if facts.source == Source::WinHttp && facts.is_text && facts.api.is_none() {
+            let index = self.create(session, facts, None);
+            return self.mark_current(facts, index);
+        }
+        None
+    }
+
+    fn take_client(&mut self, facts: &Facts, client: &ClientFacts) {
+        let (id, obj) = (client.request_id, client.request_obj);
+        let by_id = id.and_then(|id| self.client_by_id.get(&id).copied());
+        // HTTP.sys reuses request objects: an object names a request only until its id is
+        // known (Parse carries the object, Deliver both).
+        let by_obj = obj
+            .and_then(|o| self.client_by_obj.get(&o).copied())
+            .filter(|&i| self.clients.get(i).is_some_and(|c| c.request_id == 0));
+        let index = match (by_id, by_obj) {
+            (Some(index), Some(other)) if index != other => {
+                let moved = self.clients.get_mut(other).map(std::mem::take);
+                if let (Some(moved), Some(kept)) = (moved, self.clients.get_mut(index)) {
+                    kept.frames.extend(moved.frames);
+                    if kept.url.is_none() {
+                        kept.url = moved.url;
+                    }
+                }
+                index
+            }
+            (Some(index), _) => index,
+            (None, Some(index)) => {
+                if let (Some(id), Some(draft)) = (id, self.clients.get_mut(index)) {
+                    draft.request_id = id;
+                    self.client_by_id.insert(id, index);
+                }
+                index
+            }
+            (None, None) => {
+                if id.is_none() && obj.is_none() {
+                    return;
+                }
+                let index = self.clients.len();
+                self.clients.push(ClientDraft {
+                    request_id: id.unwrap_or(0),
+                    ..ClientDraft::default()
+                });
+                if let Some(id) = id {
+                    self.client_by_id.insert(id, index);
+                }
+                index
+            }
+        };
+        if let Some(obj) = obj {
+            if id.is_some() {
+                self.client_by_obj.remove(&obj);
+            } else {
+                self.client_by_obj.insert(obj, index);
+            }
+        }
+        let Some(draft) = self.clients.get_mut(index) else {
+            return;
+        };
+        draft.frames.push(facts.frame);
+        if draft.url.is_none() {
+            draft.url.clone_from(&client.url);
+        }
+        if client.url.is_some() && client.request_id.is_some() {
+            draft.delivered.get_or_insert(facts.time);
+        }
+        if client.status.is_some() {
+            draft.status = client.status;
+        }
+        if client.is_response && draft.response.is_none() {
+            draft.response = Some((facts.pid, facts.tid, facts.time, facts.frame));
+        }
+    }
+
+    /// Pairs each browser request with the WinHTTP request its worker thread made for it:
+    /// the latest one that thread started between delivery and response.
+    fn match_clients(&mut self) {
+        for client in std::mem::take(&mut self.clients) {
+            let Some((pid, tid, answered, response_frame)) = client.response else {
+                continue;
+            };
+            let delivered = client.delivered.unwrap_or(i64::MIN);
+            let chosen = self
+                .drafts
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.pid == pid && d.tid == tid && d.client.is_none())
+                .filter(|(_, d)| d.start >= delivered && d.start <= answered)
+                .max_by_key(|(_, d)| (d.start, d.start_frame))
+                .map(|(i, _)| i);
+            if let Some(draft) = chosen.and_then(|i| self.drafts.get_mut(i)) {
+                let mut frames: Vec<usize> = client.frames.iter().map(|f| f + 1).collect();
+                frames.sort_unstable();
+                draft.frames.extend(&client.frames);
+                draft.client = Some(ClientRequest {
+                    request_id: client.request_id,
+                    url: client.url,
+                    status: client.status,
+                    frames,
+                    response_frame: Some(response_frame.saturating_add(1)),
+                });
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Request> {
+        self.match_clients();
+        let mut drafts: Vec<Draft> = self
+            .drafts
+            .into_iter()
+            // Lines grouped only by thread are kept when they show a failure.
+            .filter(|d| d.handle.is_some() || !d.errors.is_empty())
+            .collect();
+        drafts.sort_by_key(|d| (d.start, d.start_frame));
+        drafts
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| into_request(i.saturating_add(1), d))
+            .collect()
+    }
+}

@@ -1,0 +1,120 @@
+//! The human-readable report: one block per finding with its frame numbers.
+
+use std::fmt::Write;
+
+use super::explain::code_text;
+use super::{ARR_DEFAULT_TIMEOUT_SECS, Report};
+
+/// Width the explanation is wrapped to.
+const WRAP: usize = 92;
+
+/// Greedy word wrap; every line gets `indent`.
+fn wrap(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len().saturating_add(word.len()).saturating_add(1) > WRAP {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    out
+}
+
+/// The report as a support engineer's note.
+pub fn render_text(report: &Report) -> String {
+    let mut out = String::new();
+    let examined = match report.requests_examined {
+        1 => "1 WinHTTP request examined".to_string(),
+        n => format!("{n} WinHTTP requests examined"),
+    };
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "No WinHTTP failure found ({examined}).");
+        return out;
+    }
+    let count = match report.findings.len() {
+        1 => "1 finding".to_string(),
+        n => format!("{n} findings"),
+    };
+    let _ = writeln!(out, "{count} ({examined}).");
+    for (number, finding) in report.findings.iter().enumerate() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "[{}] {}", number.saturating_add(1), finding.title);
+        let _ = writeln!(out, "    Process:  {}", finding.process);
+        if let Some(target) = &finding.target {
+            let _ = writeln!(out, "    Target:   {target}");
+        }
+        if let Some(observed) = finding.observed_secs {
+            let limit = match finding.configured_timeout_secs {
+                Some(configured) => format!("timeout set to {configured:.1} s"),
+                None => format!("ARR default timeout {ARR_DEFAULT_TIMEOUT_SECS:.0} s"),
+            };
+            let _ = writeln!(out, "    Observed: {observed:.1} s ({limit})");
+        }
+        if let Some(code) = finding.code {
+            let _ = writeln!(
+                out,
+                "    Error:    {}",
+                code_text(code, finding.symbol.as_deref())
+            );
+        }
+        if let Some(status) = finding.client_status {
+            let _ = writeln!(out, "    Browser:  got {status}");
+        }
+        let _ = writeln!(out);
+        out.push_str(&wrap(&finding.explanation, "    "));
+        let _ = writeln!(out);
+        let _ = writeln!(out, "    Evidence:");
+        let width = finding
+            .evidence
+            .iter()
+            .map(|e| e.frame.to_string().len())
+            .max()
+            .unwrap_or(1);
+        for e in &finding.evidence {
+            let _ = writeln!(
+                out,
+                "      frame {:>width$}  {}  {}",
+                e.frame, e.time, e.line
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_words_and_indent() {
+        let text = "word ".repeat(40);
+        let wrapped = wrap(&text, "  ");
+        assert!(wrapped.lines().count() > 1);
+        for line in wrapped.lines() {
+            assert!(line.starts_with("  word"));
+            assert!(line.len() <= WRAP + 2);
+        }
+        assert_eq!(wrapped.split_whitespace().count(), 40);
+        assert_eq!(wrap("", "  "), "");
+    }
+
+    #[test]
+    fn empty_report_says_so() {
+        let report = Report {
+            findings: Vec::new(),
+            requests_examined: 2,
+        };
+        assert_eq!(
+            render_text(&report),
+            "No WinHTTP failure found (2 WinHTTP requests examined).\n"
+        );
+    }
+}

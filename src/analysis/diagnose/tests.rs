@@ -1,0 +1,471 @@
+//! `diagnose` on the test stories, on the generated samples and on the shared corpus.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::analysis::correlate::fixture::{Fixture, W3WP, W3WP_OTHER_THREAD};
+use crate::analysis::correlate::scenarios::{self, CONNECT, REQUEST, REQUEST_2, Story};
+use crate::analysis::correlate::{Outcome, requests};
+use crate::index::session::SessionOptions;
+
+fn frames(finding: &Finding) -> Vec<usize> {
+    finding.evidence.iter().map(|e| e.frame).collect()
+}
+
+fn only_finding(story: &Story) -> Finding {
+    let report = diagnose(&story.session);
+    assert_eq!(report.findings.len(), 1, "{}", render_text(&report));
+    report.findings.into_iter().next().expect("one finding")
+}
+
+fn close_to(actual: Option<f64>, expected: f64) -> bool {
+    actual.is_some_and(|a| (a - expected).abs() < 0.01)
+}
+
+#[test]
+fn healthy_trace_has_no_finding() {
+    let story = scenarios::healthy();
+    let report = diagnose(&story.session);
+    assert!(report.findings.is_empty());
+    assert_eq!(report.requests_examined, 2);
+    assert_eq!(
+        render_text(&report),
+        "No WinHTTP failure found (2 WinHTTP requests examined).\n"
+    );
+}
+
+#[test]
+fn receive_timeout_is_one_finding_with_its_frames() {
+    let story = scenarios::receive_timeout();
+    let f = only_finding(&story);
+    assert_eq!(f.kind, FindingKind::ReceiveTimeout);
+    assert!(close_to(f.observed_secs, 30.0), "{:?}", f.observed_secs);
+    assert_eq!(f.configured_timeout_secs, Some(30.0));
+    assert_eq!(
+        (f.code, f.symbol.as_deref()),
+        (Some(12002), Some("ERROR_WINHTTP_TIMEOUT"))
+    );
+    assert_eq!(f.process, "(1432)");
+    assert_eq!(
+        f.target.as_deref(),
+        Some("web01.contoso.local:80/api/reports/monthly")
+    );
+    assert_eq!(f.client_status, Some(502));
+    assert_eq!(
+        frames(&f),
+        [
+            story.frame("timeouts"),
+            story.frame("receive call"),
+            story.frame("failed to receive headers"),
+            story.frame("mapped"),
+            story.frame("socket receive stop"),
+            story.frame("returning"),
+            story.frame("api stop"),
+            story.frame("502"),
+        ]
+    );
+    let failed = &f.evidence[2];
+    assert!(
+        failed
+            .line
+            .ends_with("sys-recver failed to receive headers; error = ? (1460)")
+    );
+    assert!(
+        failed.time.starts_with("2024-01-01T00:00:3"),
+        "{}",
+        failed.time
+    );
+    assert!(
+        f.title.starts_with("Receive timeout after 30.0 s"),
+        "{}",
+        f.title
+    );
+    assert!(f.explanation.contains("502"), "{}", f.explanation);
+    assert!(f.explanation.contains("30.0 s"), "{}", f.explanation);
+    let text = render_text(&diagnose(&story.session));
+    assert!(
+        text.starts_with("1 finding (1 WinHTTP request examined)."),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("frame {}", story.frame("mapped"))),
+        "{text}"
+    );
+    assert!(
+        text.contains("Observed: 30.0 s (timeout set to 30.0 s)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn offline_server_is_unreachable_not_a_timeout() {
+    let story = scenarios::offline();
+    let f = only_finding(&story);
+    assert_eq!(f.kind, FindingKind::ServerUnreachable);
+    assert!(close_to(f.observed_secs, 21.0), "{:?}", f.observed_secs);
+    assert_eq!(f.code, Some(12029));
+    let shown = frames(&f);
+    for label in [
+        "tcp timeout",
+        "webio connect failed",
+        "mapped",
+        "returning",
+        "502",
+    ] {
+        assert!(
+            shown.contains(&story.frame(label)),
+            "{label} missing from {shown:?}"
+        );
+    }
+    assert!(f.explanation.contains("SYN"), "{}", f.explanation);
+}
+
+#[test]
+fn reset_mid_body_is_a_connection_abort() {
+    let story = scenarios::reset();
+    let f = only_finding(&story);
+    assert_eq!(f.kind, FindingKind::ConnectionAborted);
+    assert_eq!(f.observed_secs, None);
+    assert_eq!(f.code, Some(12030));
+    let shown = frames(&f);
+    assert_eq!(shown.first(), Some(&story.frame("read call")));
+    for label in ["socket error 64", "mapped", "returning"] {
+        assert!(
+            shown.contains(&story.frame(label)),
+            "{label} missing from {shown:?}"
+        );
+    }
+    assert!(
+        f.explanation
+            .contains("ERROR_NETNAME_DELETED (64) -> ERROR_WINHTTP_CONNECTION_ERROR (12030)"),
+        "{}",
+        f.explanation
+    );
+}
+
+#[test]
+fn send_step_failures_by_kind() {
+    for (story, kind, observed) in [
+        ("tls", FindingKind::TlsFailure, None),
+        ("dns", FindingKind::DnsFailure, None),
+        ("resolve timeout", FindingKind::ResolveTimeout, Some(10.0)),
+        ("connect timeout", FindingKind::ConnectTimeout, Some(20.0)),
+        ("send timeout", FindingKind::SendTimeout, Some(30.0)),
+    ] {
+        let s = scenarios::send_failure(story);
+        let f = only_finding(&s);
+        assert_eq!(f.kind, kind, "{story}");
+        match observed {
+            Some(secs) => assert!(
+                close_to(f.observed_secs, secs),
+                "{story}: {:?}",
+                f.observed_secs
+            ),
+            None => assert_eq!(f.observed_secs, None, "{story}"),
+        }
+        let shown = frames(&f);
+        assert!(shown.contains(&s.frame("decisive")), "{story}: {shown:?}");
+        assert!(shown.contains(&s.frame("returning")), "{story}: {shown:?}");
+    }
+}
+
+#[test]
+fn article_listing_is_a_receive_timeout() {
+    let story = scenarios::article_lines();
+    let f = only_finding(&story);
+    assert_eq!(f.kind, FindingKind::ReceiveTimeout);
+    assert!(close_to(f.observed_secs, 30.0), "{:?}", f.observed_secs);
+    assert_eq!(f.configured_timeout_secs, None);
+    assert_eq!(frames(&f).first(), Some(&story.frame("echo")));
+}
+
+#[test]
+fn handleless_lines_still_give_a_finding() {
+    let story = scenarios::handleless_lines();
+    let f = only_finding(&story);
+    assert_eq!(f.kind, FindingKind::ReceiveTimeout);
+    assert_eq!(f.target, None);
+    assert_eq!(f.observed_secs, None);
+    assert_eq!(frames(&f).first(), Some(&story.frame("first")));
+}
+
+#[test]
+fn one_finding_per_failing_request() {
+    let mut fx = Fixture::new();
+    for (at, handle) in [(W3WP, REQUEST), (W3WP_OTHER_THREAD, REQUEST_2)] {
+        fx.open_request(at, CONNECT, handle, "GET", "/slow");
+        fx.call(at, handle, "WinHttpReceiveResponse", ", 0x0");
+    }
+    fx.wait_ms(30_000.0);
+    for (at, handle) in [(W3WP, REQUEST), (W3WP_OTHER_THREAD, REQUEST_2)] {
+        for _ in 0..3 {
+            fx.text(at, "sys-recver failed to receive headers; error = ? (1460)");
+        }
+        fx.fail(
+            at,
+            handle,
+            "WinHttpReceiveResponse",
+            "ERROR_WINHTTP_TIMEOUT",
+            12002,
+        );
+    }
+    let report = diagnose(&fx.session());
+    let kinds: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.kind, f.request_id))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (FindingKind::ReceiveTimeout, 1),
+            (FindingKind::ReceiveTimeout, 2)
+        ]
+    );
+}
+
+#[test]
+fn report_serializes() {
+    let story = scenarios::receive_timeout();
+    let json = serde_json::to_value(diagnose(&story.session)).expect("serializes");
+    assert_eq!(json["findings"][0]["kind"], "receive_timeout");
+    assert_eq!(json["findings"][0]["code"], 12002);
+    assert_eq!(json["requests_examined"], 1);
+    assert!(json["findings"][0]["evidence"][0]["frame"].is_u64());
+}
+
+/// Directory of the shared sample corpus, or `None` (test skipped) when it is absent and
+/// CI is not set.
+fn shared_samples() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "CI=true but {} is missing",
+        dir.display()
+    );
+    eprintln!("skipped: {} is missing", dir.display());
+    None
+}
+
+#[test]
+fn shared_samples_have_no_winhttp_findings() {
+    let Some(dir) = shared_samples() else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("readable samples directory")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "etl"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no .etl files in {}", dir.display());
+    let mut opened = 0;
+    for path in files {
+        let Ok(session) = crate::index::session::Session::open(&path, SessionOptions::default())
+        else {
+            continue;
+        };
+        opened += 1;
+        let report = diagnose(&session);
+        eprintln!(
+            "{}: {} events, {} WinHTTP requests",
+            path.display(),
+            session.len(),
+            report.requests_examined
+        );
+        assert!(
+            report.findings.is_empty(),
+            "{}: {}",
+            path.display(),
+            render_text(&report)
+        );
+    }
+    assert!(opened > 0, "no shared sample could be opened");
+}
+
+/// A generated sample of `samples/` (`ETLVIEW_SAMPLES_DIR` overrides the directory), or
+/// `None` (test skipped) when it has not been generated and CI is not set.
+fn generated_sample(name: &str) -> Option<crate::index::session::Session> {
+    let dir = std::env::var_os("ETLVIEW_SAMPLES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"));
+    let path = dir.join(name);
+    if !path.is_file() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but {} is missing",
+            path.display()
+        );
+        eprintln!("skipped: {} is missing", path.display());
+        return None;
+    }
+    let session = crate::index::session::Session::open(&path, SessionOptions::default());
+    Some(session.unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+fn assert_shows(finding: &Finding, wanted: &[usize]) {
+    let shown = frames(finding);
+    for frame in wanted {
+        assert!(
+            shown.contains(frame),
+            "frame {frame} missing from {shown:?}"
+        );
+    }
+}
+
+#[test]
+fn sample_healthy_has_two_good_requests_and_no_finding() {
+    let Some(session) = generated_sample("arr-healthy.etl") else {
+        return;
+    };
+    let list = requests(&session);
+    let summary: Vec<_> = list
+        .iter()
+        .map(|r| (r.target.as_deref(), r.outcome.clone(), r.errors.len()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                Some("web01.contoso.local:80/api/orders/1234"),
+                Outcome::Ok(Some(200)),
+                0
+            ),
+            (
+                Some("web01.contoso.local:80/css/site.css"),
+                Outcome::Ok(Some(200)),
+                0
+            ),
+        ]
+    );
+    assert!(list.iter().all(|r| r.process == "w3wp.exe (1432)"));
+    assert!(
+        list.iter()
+            .all(|r| r.client.as_ref().and_then(|c| c.status) == Some(200))
+    );
+    // The content server answers after 38 ms and 6 ms.
+    assert!(
+        (0.038..0.045).contains(&list[0].duration_secs),
+        "{}",
+        list[0].duration_secs
+    );
+    assert!(
+        (0.006..0.010).contains(&list[1].duration_secs),
+        "{}",
+        list[1].duration_secs
+    );
+    let report = diagnose(&session);
+    assert!(report.findings.is_empty(), "{}", render_text(&report));
+    assert_eq!(report.requests_examined, 2);
+}
+
+#[test]
+fn sample_timeout_reports_the_receive_timeout() {
+    let Some(session) = generated_sample("arr-502-timeout.etl") else {
+        return;
+    };
+    let list = requests(&session);
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].outcome, Outcome::Ok(Some(200)));
+    let failed = &list[1];
+    assert_eq!(
+        failed.target.as_deref(),
+        Some("web01.contoso.local:80/api/reports/monthly?year=2024")
+    );
+    assert!(
+        (30.0..30.1).contains(&failed.duration_secs),
+        "{}",
+        failed.duration_secs
+    );
+    let f = only_finding(&Story {
+        session,
+        marks: Vec::new(),
+    });
+    assert_eq!(f.kind, FindingKind::ReceiveTimeout);
+    assert!(close_to(f.observed_secs, 30.0), "{:?}", f.observed_secs);
+    assert_eq!(f.configured_timeout_secs, Some(30.0));
+    assert_eq!(f.code, Some(12002));
+    assert_eq!(f.process, "w3wp.exe (1432)");
+    assert_eq!(f.client_status, Some(502));
+    // failed to receive headers; mapped to ERROR_WINHTTP_TIMEOUT; returning 12002; the API
+    // stop; the 502 handed to HTTP.sys.
+    assert_shows(&f, &[195, 202, 209, 210, 223]);
+}
+
+#[test]
+fn sample_reset_reports_the_aborted_connection() {
+    let Some(session) = generated_sample("arr-502-reset.etl") else {
+        return;
+    };
+    let f = only_finding(&Story {
+        session,
+        marks: Vec::new(),
+    });
+    assert_eq!(f.kind, FindingKind::ConnectionAborted);
+    assert_eq!(
+        f.target.as_deref(),
+        Some("web01.contoso.local:80/api/export/orders.csv")
+    );
+    assert_eq!(f.code, Some(12030));
+    assert_eq!(f.client_status, Some(502));
+    // ERROR_NETNAME_DELETED mapped to 12030; WinHttpReadData fails with 12030.
+    assert_shows(&f, &[209, 212]);
+}
+
+#[test]
+fn sample_offline_reports_the_unreachable_server() {
+    let Some(session) = generated_sample("arr-502-offline.etl") else {
+        return;
+    };
+    let f = only_finding(&Story {
+        session,
+        marks: Vec::new(),
+    });
+    assert_eq!(f.kind, FindingKind::ServerUnreachable);
+    assert!(close_to(f.observed_secs, 21.0), "{:?}", f.observed_secs);
+    assert_eq!(f.code, Some(12029));
+    assert_eq!(f.client_status, Some(502));
+    // TcpConnectTcbTimeout; WebIO connect failed with 10060; mapped to 12029;
+    // WinHttpSendRequest fails with 12029.
+    assert_shows(&f, &[95, 99, 101, 103]);
+}
+
+/// Timing on a large generated trace: `ETLVIEW_LARGE_TRACE=path cargo test --lib
+/// diagnose::tests::large_trace_timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement; needs ETLVIEW_LARGE_TRACE"]
+fn large_trace_timing() {
+    let Some(path) = std::env::var_os("ETLVIEW_LARGE_TRACE") else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let session = crate::index::session::Session::open(&path, SessionOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let opened = started.elapsed();
+    let started = std::time::Instant::now();
+    let mut relevant = 0usize;
+    for e in session.trace().events() {
+        if crate::analysis::correlate::failure::Source::of(&e).is_some() {
+            relevant += 1;
+            let _ = session.decode(&e);
+        }
+    }
+    eprintln!("decode only: {:?} for {relevant}", started.elapsed());
+    let started = std::time::Instant::now();
+    let list = requests(&session);
+    let grouped = started.elapsed();
+    let started = std::time::Instant::now();
+    let report = diagnose_requests(&session, &list);
+    let diagnosed = started.elapsed();
+    eprintln!(
+        "{} events: open {opened:?}, requests {grouped:?} ({} requests), diagnose {diagnosed:?} \
+         ({} findings)",
+        session.len(),
+        list.len(),
+        report.findings.len()
+    );
+    assert!(!list.is_empty());
+}

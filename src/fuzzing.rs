@@ -1,0 +1,537 @@
+//! Entry points for the cargo-fuzz targets in `fuzz/` and for `tests/fuzz_replay.rs`.
+//!
+//! Each function takes arbitrary bytes, drives one part of etlview the way the program does
+//! and checks the promises that hold for every input (no panic, escaped text output, valid
+//! JSON, events that were indexed can be read back). A broken promise panics, which is what
+//! the fuzzer and the replay test look for. Work per call is bounded by the input size.
+
+use crate::analysis::trace_text;
+use crate::decode::event_info::{MetadataTable, parse_event_info, parse_map_info};
+use crate::decode::manifest::{DefinitionKind, LoadReport, SchemaRegistry};
+use crate::decode::schema::{
+    Count, EventSchema, FieldDef, Length, SchemaSource, ValueMap, in_type as it,
+};
+use crate::decode::tracelogging::{parse_event_metadata, parse_provider_traits};
+use crate::decode::value::{Decoded, decode_payload, map_lookup, render_message};
+use crate::etl::{self, Header, Trace, xpress};
+use crate::export::{EventRow, Format, RowWriter};
+use crate::filter;
+use crate::index::{Session, SessionOptions};
+
+/// Largest output length the XPRESS target asks for, so one input cannot demand gigabytes.
+const MAX_XPRESS_OUTPUT: usize = 1 << 20;
+/// Events whose detail view is built per input (the detail view is the most expensive path).
+const MAX_DETAILS: usize = 64;
+
+/// The buffer walk, record decoding and every output format over one whole file.
+pub fn etl_file(data: &[u8]) {
+    let Ok(trace) = Trace::from_bytes(data.to_vec()) else {
+        return;
+    };
+    check_trace_invariants(&trace);
+    let in_file_order = trace.events_in_file_order().len();
+    assert_eq!(in_file_order, trace.len(), "file-order listing lost events");
+
+    let session = Session::from_trace(trace, SessionOptions::default());
+    let (mut text_out, mut jsonl_out, mut csv_out) = (Vec::new(), Vec::new(), Vec::new());
+    {
+        let mut text = RowWriter::new(Format::Text, &mut text_out).expect("writing to memory");
+        let mut jsonl = RowWriter::new(Format::Jsonl, &mut jsonl_out).expect("writing to memory");
+        let mut csv = RowWriter::new(Format::Csv, &mut csv_out).expect("writing to memory");
+        for e in session.trace().events() {
+            let decoded = session.decode(&e);
+            let row = session.row_with(&e, &decoded);
+            text.write(&row).expect("writing to memory");
+            jsonl.write(&row).expect("writing to memory");
+            csv.write(&row).expect("writing to memory");
+        }
+        text.finish().expect("writing to memory");
+        jsonl.finish().expect("writing to memory");
+        csv.finish().expect("writing to memory");
+    }
+    check_text_output(&text_out);
+    check_jsonl_output(&jsonl_out);
+    assert!(
+        std::str::from_utf8(&csv_out).is_ok(),
+        "CSV output is not UTF-8"
+    );
+
+    for frame in 0..session.len().min(MAX_DETAILS) {
+        let _ = session.detail(frame);
+        let _ = session.severity(frame);
+    }
+    let _ = session.processes();
+    let _ = session.providers();
+
+    // A filtered export of every other event must be readable again.
+    let mut toggle = false;
+    if let Ok((bytes, summary)) = crate::export::etl::filtered_etl(session.trace(), |_| {
+        toggle = !toggle;
+        toggle
+    }) {
+        let reread = Trace::from_bytes(bytes).expect("an exported trace opens");
+        assert!(
+            reread.len() > summary.kept_events,
+            "export kept {} events but {} records read back",
+            summary.kept_events,
+            reread.len()
+        );
+    }
+}
+
+/// Every index entry names a record that can be read back, and every issue lies in the file.
+fn check_trace_invariants(trace: &Trace) {
+    assert_eq!(trace.events().count(), trace.len(), "indexed events lost");
+    let file_len = trace.file_bytes().len();
+    for issue in trace.issues() {
+        assert!(
+            issue.file_offset <= file_len,
+            "issue beyond the file: {issue}"
+        );
+        assert!(
+            issue.skipped_bytes <= file_len,
+            "issue skips more than the file: {issue}"
+        );
+        let _ = issue.to_string();
+    }
+    for e in trace.events() {
+        assert_eq!(e.record.len(), usize::from(e.header.size));
+        let _ = e.extended_items().count();
+        let _ = e.payload();
+    }
+}
+
+/// Text output stays on one line per event and carries no terminal controls or bidi marks.
+pub fn check_text_output(bytes: &[u8]) {
+    let text = std::str::from_utf8(bytes).expect("text output is UTF-8");
+    for c in text.chars() {
+        assert!(
+            c == '\n' || !is_terminal_hostile(c),
+            "raw U+{:04X} in text output",
+            c as u32
+        );
+    }
+}
+
+/// Every JSONL line is one JSON object.
+pub fn check_jsonl_output(bytes: &[u8]) {
+    for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        match serde_json::from_slice::<serde_json::Value>(line) {
+            Ok(serde_json::Value::Object(_)) => {}
+            other => panic!("JSONL line is not a JSON object: {other:?}"),
+        }
+    }
+}
+
+/// Characters that must never reach a terminal raw (see `crate::sanitize`).
+fn is_terminal_hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The XPRESS decoder on arbitrary streams, and the compressor's round trip.
+/// The first 4 bytes choose the expected output length; the rest is the stream.
+pub fn xpress(data: &[u8]) {
+    let Some((length_bytes, stream)) = data.split_first_chunk::<4>() else {
+        return;
+    };
+    let expected_len = u32::from_le_bytes(*length_bytes) as usize % (MAX_XPRESS_OUTPUT + 1);
+    let mut out = Vec::new();
+    match xpress::decompress(stream, expected_len, &mut out) {
+        Ok(()) => assert_eq!(out.len(), expected_len, "decoded length differs"),
+        Err(_) => assert!(out.len() <= expected_len, "decoder wrote past the length"),
+    }
+    let packed = xpress::compress(stream);
+    let mut round_trip = Vec::new();
+    if let Err(error) = xpress::decompress(&packed, stream.len(), &mut round_trip) {
+        panic!("compress output failed to decode: {error}");
+    }
+    assert!(round_trip == stream, "round trip changed the data");
+}
+
+/// Every record header kind: [`Header::parse`] at every 8-aligned offset, with both default
+/// pointer sizes, plus the buffer, logfile and record walks over the same bytes.
+pub fn record_headers(data: &[u8]) {
+    for start in (0..data.len()).step_by(8) {
+        let Some(rest) = data.get(start..) else {
+            break;
+        };
+        for pointer_size in [4, 8] {
+            let Ok(header) = Header::parse(rest, pointer_size) else {
+                continue;
+            };
+            assert!(
+                usize::from(header.size) <= rest.len(),
+                "record larger than its bytes"
+            );
+            assert!(
+                header.payload_offset <= header.size,
+                "payload starts past the record"
+            );
+            let Some(record) = rest.get(..usize::from(header.size)) else {
+                continue;
+            };
+            let e = etl::Event {
+                frame: 0,
+                buffer: 0,
+                offset: 0,
+                cpu: 0,
+                header,
+                record,
+                filetime: 0,
+            };
+            for item in e.extended_items() {
+                assert!(item.data.len() <= record.len());
+            }
+            let _ = e.payload();
+            let _ = header.provider_guid();
+            let _ = header.provider.key();
+            let _ = EventRow::from_event(&e);
+        }
+    }
+    let _ = etl::layout::buffer_header(data);
+    for pointer_size in [4, 8] {
+        let _ = etl::layout::logfile_header(data, pointer_size);
+    }
+    let _ = etl::layout::utf16z(data);
+    let _ = etl::walk::walk_records(data, |spot| {
+        assert!((spot.offset as usize) < data.len());
+    });
+    let walked = etl::walk::walk_buffers(data, 0);
+    for mut buffer in walked.buffers {
+        let _ = buffer.expand(data, 0);
+        let _ = buffer.payload(data).len();
+    }
+}
+
+/// TraceLogging: provider traits, event metadata, and the payload the metadata describes
+/// (the bytes after the metadata blob's declared size).
+pub fn tracelogging(data: &[u8]) {
+    let provider_name = match parse_provider_traits(data) {
+        Ok(traits) => {
+            let _ = traits.traits.len();
+            traits.name.into_owned()
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            "Fuzz.Provider".to_string()
+        }
+    };
+    let schema = match parse_event_metadata(data, &provider_name) {
+        Ok(schema) => schema,
+        Err(e) => {
+            let _ = e.to_string();
+            return;
+        }
+    };
+    let declared = data
+        .first_chunk::<2>()
+        .map_or(0, |size| usize::from(u16::from_le_bytes(*size)));
+    let payload = data.get(declared..).unwrap_or_default();
+    decode_and_render(&schema, payload);
+}
+
+/// Embedded TDH metadata: `TRACE_EVENT_INFO` and `EVENT_MAP_INFO` blobs. The first two bytes
+/// split the input into the blob and a payload to decode with the parsed schema.
+pub fn event_info(data: &[u8]) {
+    let Some((split, rest)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let split = usize::from(u16::from_le_bytes(*split)).min(rest.len());
+    let (blob, payload) = rest.split_at(split);
+    let mut table = MetadataTable::new();
+    if let Ok(map) = parse_map_info(blob) {
+        for raw in [0, 1, 2, 3, 0x10, u64::MAX] {
+            let _ = map_lookup(&map.map, raw);
+        }
+        table.insert_map(map);
+    }
+    match parse_event_info(blob) {
+        Ok(info) => {
+            decode_and_render(&info.schema, payload);
+            table.insert_event(info);
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+    for opcode in [32, 33, 34] {
+        let _ = table.add_record(opcode, blob);
+    }
+}
+
+/// Manifest and classic definition XML. Schemas it defines are looked up by the GUIDs and
+/// event values written in the text and decoded over the input bytes.
+pub fn manifest_xml(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for kind in [DefinitionKind::Manifest, DefinitionKind::Classic] {
+        let mut registry = SchemaRegistry::new();
+        let mut report = LoadReport::default();
+        registry.add_text("fuzz.man", &text, kind, &mut report);
+        for error in &report.skipped_files {
+            let _ = error.to_string();
+        }
+        for warning in &report.warnings {
+            let _ = warning.to_string();
+        }
+        let guids = attribute_values(&text, "guid=\"")
+            .filter_map(|v| uuid::Uuid::parse_str(v.trim_matches(['{', '}'])).ok())
+            .take(8)
+            .collect::<Vec<_>>();
+        let values = attribute_values(&text, "value=\"")
+            .filter_map(crate::decode::manifest::types::parse_number)
+            .take(8)
+            .collect::<Vec<_>>();
+        for guid in &guids {
+            let _ = registry.provider_name(guid);
+            for &value in &values {
+                let id = u16::try_from(value).unwrap_or(u16::MAX);
+                let opcode = u8::try_from(value).unwrap_or(u8::MAX);
+                let found = match kind {
+                    DefinitionKind::Manifest => registry.manifest_event(guid, id, 0),
+                    DefinitionKind::Classic => registry.classic_event(guid, opcode, 0),
+                };
+                if let Some((schema, _)) = found {
+                    decode_and_render(&schema, data);
+                }
+            }
+        }
+    }
+}
+
+/// Texts of `prefix...\"` attributes, found lexically (the XML may be malformed).
+fn attribute_values<'t>(text: &'t str, prefix: &'static str) -> impl Iterator<Item = &'t str> {
+    text.match_indices(prefix).filter_map(move |(at, _)| {
+        let start = at + prefix.len();
+        let rest = text.get(start..)?;
+        rest.find('"').and_then(|end| rest.get(..end))
+    })
+}
+
+/// The payload walker over a schema built from the first bytes of the input (see
+/// [`schema_from_bytes`]); the remaining bytes are the payload.
+pub fn payload_walker(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let mut cursor = ByteCursor {
+        bytes: rest,
+        pos: 0,
+    };
+    let schema = schema_from_bytes(&mut cursor, selector);
+    let payload = rest.get(cursor.pos..).unwrap_or_default();
+    decode_and_render(&schema, payload);
+}
+
+/// Decodes `payload` with `schema` at both pointer sizes and renders every value the ways
+/// the program shows them.
+fn decode_and_render(schema: &EventSchema, payload: &[u8]) {
+    for pointer_size in [4, 8] {
+        let decoded = decode_payload(schema, payload, pointer_size);
+        assert!(
+            decoded.consumed <= payload.len(),
+            "walker read past the payload"
+        );
+        render(&decoded);
+        if let Some(template) = &schema.message {
+            let _ = render_message(template, &decoded);
+        }
+        let _ = render_message("%1 %2!x! %3!X! %4 %10 %99 %n%t%%%0", &decoded);
+    }
+}
+
+fn render(decoded: &Decoded<'_>) {
+    for (_, value) in &decoded.fields {
+        let _ = value.display();
+        let json = value.to_json();
+        let bytes = serde_json::to_vec(&json).expect("a JSON value serializes");
+        assert!(std::str::from_utf8(&bytes).is_ok());
+        let _ = (value.as_u64(), value.as_i64(), value.as_str());
+    }
+    if let Some(error) = &decoded.error {
+        let _ = error.to_string();
+    }
+}
+
+/// Reads schema-building choices from the front of the fuzz input.
+struct ByteCursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl ByteCursor<'_> {
+    fn next(&mut self) -> u8 {
+        let byte = self.bytes.get(self.pos).copied().unwrap_or(0);
+        self.pos = self.pos.saturating_add(1).min(self.bytes.len());
+        byte
+    }
+}
+
+/// In-types the walker knows, plus one it does not (to reach the unsupported-type path).
+const IN_TYPES: [u16; 40] = [
+    it::NULL,
+    it::UNICODE_STRING,
+    it::ANSI_STRING,
+    it::INT8,
+    it::UINT8,
+    it::INT16,
+    it::UINT16,
+    it::INT32,
+    it::UINT32,
+    it::INT64,
+    it::UINT64,
+    it::FLOAT,
+    it::DOUBLE,
+    it::BOOLEAN,
+    it::BINARY,
+    it::GUID,
+    it::POINTER,
+    it::FILETIME,
+    it::SYSTEMTIME,
+    it::SID,
+    it::HEXINT32,
+    it::HEXINT64,
+    it::COUNTED_STRING,
+    it::COUNTED_ANSI_STRING,
+    it::STRUCT,
+    it::COUNTED_BINARY,
+    it::WBEM_COUNTED_STRING,
+    it::WBEM_COUNTED_ANSI_STRING,
+    it::REVERSED_COUNTED_STRING,
+    it::REVERSED_COUNTED_ANSI_STRING,
+    it::NON_NULL_TERMINATED_STRING,
+    it::NON_NULL_TERMINATED_ANSI_STRING,
+    it::UNICODE_CHAR,
+    it::ANSI_CHAR,
+    it::SIZE_T,
+    it::HEXDUMP,
+    it::WBEM_SID,
+    it::STRUCT,
+    it::UINT32,
+    999,
+];
+
+/// Deepest struct nesting the generated schemas use: beyond the walker's own limit.
+const MAX_GENERATED_DEPTH: usize = 20;
+
+/// Builds a schema deterministically from bytes: the `selector` byte picks the field count
+/// (low 4 bits) and whether maps are attached; each field then takes 4 bytes (in-type,
+/// out-type, count rule, length rule), and structs read their members the same way.
+fn schema_from_bytes(cursor: &mut ByteCursor<'_>, selector: u8) -> EventSchema {
+    let mut schema = EventSchema::new(SchemaSource::Manifest, "Fuzz-Provider");
+    schema.event_name = "FuzzEvent".to_string();
+    if selector & 0x10 != 0 {
+        schema.message = Some("%1 said %2 at %3!x!%n%4".to_string());
+    }
+    if selector & 0x20 != 0 {
+        let mut values = ValueMap::default();
+        values.entries.insert(0, "Zero".to_string());
+        values.entries.insert(1, " One ".to_string());
+        values
+            .entries
+            .insert(0xFFFF_FFFF, "AllOnes\u{1b}[31m".to_string());
+        let mut bits = ValueMap {
+            is_bitmap: true,
+            ..ValueMap::default()
+        };
+        bits.entries.insert(1, "Read".to_string());
+        bits.entries.insert(2, "Write".to_string());
+        bits.entries.insert(0, "None".to_string());
+        schema
+            .maps
+            .insert("values".to_string(), std::sync::Arc::new(values));
+        schema
+            .maps
+            .insert("bits".to_string(), std::sync::Arc::new(bits));
+    }
+    let count = usize::from(selector & 0x0F);
+    schema.fields = fields_from_bytes(cursor, count, 0);
+    schema
+}
+
+fn fields_from_bytes(cursor: &mut ByteCursor<'_>, count: usize, depth: usize) -> Vec<FieldDef> {
+    let mut fields = Vec::with_capacity(count);
+    for index in 0..count {
+        let in_type = IN_TYPES
+            .get(usize::from(cursor.next()) % IN_TYPES.len())
+            .copied()
+            .unwrap_or(it::UINT8);
+        let out_type = u16::from(cursor.next() % 40);
+        let count_rule = cursor.next();
+        let length_rule = cursor.next();
+        let mut field = FieldDef::scalar(format!("f{depth}_{index}"), in_type, out_type);
+        field.count = match count_rule % 8 {
+            0..=3 => Count::One,
+            4 => Count::Fixed(u16::from(count_rule >> 3)),
+            5 => Count::Field(usize::from(count_rule >> 3) % (index + 1)),
+            6 => Count::PrefixU16,
+            _ => Count::Remaining,
+        };
+        field.length = match length_rule % 4 {
+            0 | 1 => Length::Natural,
+            2 => Length::Fixed(u16::from(length_rule >> 2)),
+            _ => Length::Field(usize::from(length_rule >> 2) % (index + 1)),
+        };
+        field.map = match length_rule >> 6 {
+            1 => Some("values".to_string()),
+            2 => Some("bits".to_string()),
+            3 => Some("missing".to_string()),
+            _ => None,
+        };
+        if in_type == it::STRUCT && depth < MAX_GENERATED_DEPTH {
+            let members = usize::from(count_rule >> 5);
+            field.members = fields_from_bytes(cursor, members, depth + 1);
+        }
+        fields.push(field);
+    }
+    fields
+}
+
+/// WinHTTP trace-text lines: every line of the input (lossy UTF-8) parsed and classified.
+pub fn trace_text(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for line in text.lines().chain(std::iter::once(text.as_ref())) {
+        let parsed = trace_text::parse_line(line);
+        let _ = trace_text::classify(&parsed);
+        if let Some(code) = trace_text::error_code(&parsed) {
+            let _ = trace_text::describe_code(code);
+        }
+        let _ = parsed.time_of_day_millis();
+        for token in &parsed.errors {
+            let _ = token.display_symbol();
+        }
+        let json = serde_json::to_string(&parsed).expect("a parsed line serializes");
+        assert!(!json.is_empty());
+    }
+}
+
+/// The filter language: parse, print canonically, parse the printed text back to the same
+/// tree, render errors, and compile against an empty catalog.
+pub fn filter(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let expr = match filter::parse(&text) {
+        Ok(expr) => expr,
+        Err(error) => {
+            assert!(error.span.start <= text.len(), "error span past the text");
+            let _ = error.render(&text);
+            return;
+        }
+    };
+    let printed = expr.to_string();
+    match filter::parse(&printed) {
+        Ok(again) => assert!(
+            again.eq_ignoring_spans(&expr),
+            "printing changed the filter:\n  input:   {text:?}\n  printed: {printed:?}\n  first:   {expr:?}\n  again:   {again:?}"
+        ),
+        Err(error) => panic!(
+            "printed filter does not parse:\n  input:   {text:?}\n  printed: {printed:?}\n  error:   {}",
+            error.render(&printed)
+        ),
+    }
+    match filter::compile(&expr, &filter::Catalog::default()) {
+        Ok(compiled) => assert!(!compiled.canonical.is_empty()),
+        Err(error) => {
+            let _ = error.render(&text);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Overlays: the help (generated from the key map) and the list views.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, Wrap};
+
+use super::Theme;
+use crate::index::Session;
+use crate::sanitize::for_terminal;
+use crate::tui::action::help_sections;
+use crate::tui::app::{App, ViewKind};
+use crate::tui::columns::{TimeFormat, format_time, time_of_day};
+use crate::tui::layout::list_offset;
+
+pub fn render_help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
+    let width = area.width.min(64);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y,
+        width,
+        area.height,
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    for (mode, entries) in help_sections() {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(mode.title(), theme.header));
+        for (keys, description) in entries {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<19}"), theme.key),
+                Span::raw(description),
+            ]));
+        }
+    }
+    let visible = usize::from(popup.height.saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(visible));
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(visible).collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(shown).block(
+            Block::bordered()
+                .border_style(theme.focused_border)
+                .title(" Keys ")
+                .title_bottom(
+                    Line::from(" j/k scroll · Esc or ? closes ").alignment(Alignment::Right),
+                ),
+        ),
+        popup,
+    );
+}
+
+pub fn render_view(
+    app: &App,
+    session: &Session,
+    kind: ViewKind,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    let tab = |label: &'static str, key: &str, this: ViewKind| {
+        let text = format!(" {label} ({key}) ");
+        if this == kind {
+            Span::styled(text, theme.selected)
+        } else {
+            Span::raw(text)
+        }
+    };
+    let block = Block::bordered()
+        .border_style(theme.focused_border)
+        .title(Line::from(vec![
+            tab("Processes", "p", ViewKind::Processes),
+            tab("Providers", "P", ViewKind::Providers),
+            tab("Requests", "r", ViewKind::Requests),
+        ]))
+        .title_bottom(Line::from(" Enter filters by it · Esc closes ").alignment(Alignment::Right));
+    frame.render_widget(Clear, area);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let visible = usize::from(inner.height.saturating_sub(1));
+    let offset = list_offset(app.views.cursor, visible);
+    let pending = |what: &str| {
+        Paragraph::new(Line::styled(format!("counting {what}…"), theme.dim))
+            .alignment(Alignment::Center)
+    };
+    match kind {
+        ViewKind::Processes => {
+            let Some(processes) = &app.views.processes else {
+                frame.render_widget(pending("events per process"), inner);
+                return;
+            };
+            // Full UTC times need 28 columns each; narrower screens get the time of day.
+            let short = inner.width < 150 && app.time_format == TimeFormat::Absolute;
+            let time_width = if short { 16 } else { 28 };
+            let time = |frame_number: u32| {
+                let text = session
+                    .filetime(frame_number as usize)
+                    .map(|t| format_time(app.time_format, t, app.first_filetime))
+                    .unwrap_or_default();
+                if short {
+                    time_of_day(&text).to_string()
+                } else {
+                    text
+                }
+            };
+            let rows = processes
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(visible)
+                .map(|(i, p)| {
+                    let style = if i == app.views.cursor {
+                        theme.selected
+                    } else if p.failures > 0 {
+                        theme.failure
+                    } else {
+                        ratatui::style::Style::default()
+                    };
+                    Row::new(vec![
+                        for_terminal(&p.ut_process_name).into_owned(),
+                        p.events.to_string(),
+                        p.failures.to_string(),
+                        p.warnings.to_string(),
+                        time(p.first_frame),
+                        time(p.last_frame),
+                    ])
+                    .style(style)
+                });
+            let widths = [
+                Constraint::Fill(1),
+                Constraint::Length(10),
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(time_width),
+                Constraint::Length(time_width),
+            ];
+            let header = Row::new(["Process", "Events", "Failures", "Warnings", "First", "Last"])
+                .style(theme.header);
+            frame.render_widget(Table::new(rows, widths).header(header), inner);
+        }
+        ViewKind::Providers => {
+            let Some(providers) = &app.views.providers else {
+                frame.render_widget(pending("events per provider"), inner);
+                return;
+            };
+            let rows = providers
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(visible)
+                .map(|(i, p)| {
+                    let top: Vec<String> = p
+                        .by_event
+                        .iter()
+                        .take(6)
+                        .map(|(id, _, count)| format!("{id}×{count}"))
+                        .collect();
+                    let style = if i == app.views.cursor {
+                        theme.selected
+                    } else {
+                        ratatui::style::Style::default()
+                    };
+                    Row::new(vec![
+                        for_terminal(&p.name).into_owned(),
+                        p.events.to_string(),
+                        top.join(" "),
+                        for_terminal(&p.key).into_owned(),
+                    ])
+                    .style(style)
+                });
+            let widths = [
+                Constraint::Fill(2),
+                Constraint::Length(10),
+                Constraint::Fill(2),
+                Constraint::Length(38),
+            ];
+            let header = Row::new(["Provider", "Events", "Events by id (id×count)", "Key"])
+                .style(theme.header);
+            frame.render_widget(Table::new(rows, widths).header(header), inner);
+        }
+        ViewKind::Requests => {
+            // TODO(requests): list `session.requests()` (target, duration, outcome) once the
+            // session correlates WinHTTP requests; Enter then filters to a request's frames.
+            let text = "WinHTTP requests are not correlated yet. Meanwhile: press f and filter, \
+                        e.g. Message contains \"ERROR_WINHTTP\", or use n/N to walk the failures.";
+            frame.render_widget(
+                Paragraph::new(Line::styled(text, theme.dim)).wrap(Wrap { trim: true }),
+                inner,
+            );
+        }
+    }
+}
