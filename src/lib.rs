@@ -12,6 +12,7 @@ pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod index;
+pub mod packet;
 pub mod samplegen;
 pub mod sanitize;
 pub mod tui;

@@ -87,6 +87,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Why did ARR answer 502.3? WinHTTP timeouts, refused or unreachable backends, aborted
+    /// connections, TLS and DNS failures, with the frames that show it.
+    Diagnose {
+        file: PathBuf,
+        /// The findings as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Regenerate the bundled sample traces (netsh-style ARR traces made by etlview's writer).
     GenerateSamples {
         /// Folder to write them to (e.g. `samples`).
@@ -144,6 +152,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
+        Some(Command::Diagnose { file, json }) => run_diagnose(&file, json, &cli.view.decode),
         Some(Command::GenerateSamples { dir, force }) => {
             for path in crate::samplegen::write_all(&dir, force)? {
                 println!("{}", path.display());
@@ -338,9 +347,32 @@ fn run_export(
             );
         }
         Format::Pcapng => {
-            return Err(CliError(
-                "pcapng export needs packet capture events (NDIS-PacketCapture / pktmon); not available in this build yet".into(),
-            ));
+            let frames: Vec<crate::packet::Frame> = crate::packet::frames(&session)
+                .into_iter()
+                .filter(|f| {
+                    bar.inc(1);
+                    compiled.as_ref().is_none_or(|c| {
+                        session
+                            .event(f.frame_number.saturating_sub(1))
+                            .is_some_and(|e| c.matches(&session, e))
+                    })
+                })
+                .collect();
+            if frames.is_empty() && compiled.is_none() {
+                return Err(CliError(format!(
+                    "{} holds no captured packets (NDIS-PacketCapture or pktmon events): nothing to write as pcapng",
+                    file.display()
+                )));
+            }
+            let mut out = io::BufWriter::new(pending.writer());
+            let stats = crate::packet::write_pcapng(&frames, &mut out)?;
+            out.flush()?;
+            drop(out);
+            matched = stats.frames as usize;
+            eprintln!(
+                "etlview: {} frame(s) on {} interface(s), {} bytes of packet data",
+                stats.frames, stats.interfaces, stats.payload_bytes
+            );
         }
         _ => {
             let out = io::BufWriter::with_capacity(1 << 16, pending.writer());
@@ -388,4 +420,22 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar
+}
+
+fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+    use crate::analysis::diagnose;
+    let session = open(file, decode)?;
+    let report = diagnose::diagnose(&session);
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(diagnose::render_text(&report).as_bytes())?;
+    }
+    Ok(if report.findings.is_empty() {
+        Outcome::NothingMatched
+    } else {
+        Outcome::Ok
+    })
 }

@@ -19,13 +19,17 @@ pub enum FieldRef {
     Payload(String),
     /// A provider or protocol name used alone: true for that provider's events.
     Provider(String),
+    /// A packet field of a captured frame (`tcp.port`, `http.request.command`), lower-case.
+    Packet(String),
+    /// A packet protocol used alone (`tcp`, `dns`): true for frames that contain it.
+    PacketProtocol(String),
 }
 
 impl FieldRef {
     pub fn needs_decode(&self) -> bool {
         match self {
             FieldRef::Builtin(b) => b.needs_decode(),
-            FieldRef::Payload(_) => true,
+            FieldRef::Payload(_) | FieldRef::Packet(_) | FieldRef::PacketProtocol(_) => true,
             FieldRef::Provider(_) => false,
         }
     }
@@ -108,8 +112,11 @@ pub struct Catalog {
 }
 
 /// Protocol words that are valid as existence tests even without packet data.
-const PROTOCOL_WORDS: &[&str] = &[
-    "tcp", "udp", "ipv4", "ipv6", "http", "dns", "tls", "icmp", "ethernet", "arp", "netevent",
+const PROTOCOL_WORDS: &[&str] = &["netevent"];
+
+/// Protocols of captured frames (NDIS-PacketCapture, pktmon); their fields are packet fields.
+const PACKET_PROTOCOLS: &[&str] = &[
+    "tcp", "udp", "ipv4", "ipv6", "http", "dns", "tls", "icmp", "icmpv6", "ethernet", "arp",
 ];
 
 /// Compiles `expr` (already parsed from `text`) against a catalog.
@@ -365,6 +372,13 @@ fn resolve(path: &FieldPath, catalog: &Catalog, existence: bool) -> Result<Field
         return Ok(FieldRef::Builtin(b));
     }
     let names: Vec<String> = path.names().map(str::to_lowercase).collect();
+    if PACKET_PROTOCOLS.contains(&names[0].as_str()) && path.prefix.is_none() {
+        return Ok(if names.len() == 1 {
+            FieldRef::PacketProtocol(names[0].clone())
+        } else {
+            FieldRef::Packet(names.join("."))
+        });
+    }
     if path.prefix == Some(ast::PathPrefix::AnyProtocol) || names.len() == 1 {
         let name = &names[0];
         if existence

@@ -38,6 +38,7 @@ pub struct EvalCtx<'s> {
     session: &'s Session,
     event: Event<'s>,
     decoded: OnceCell<DecodedEvent>,
+    frame: OnceCell<Option<crate::packet::Frame>>,
 }
 
 impl<'s> EvalCtx<'s> {
@@ -46,12 +47,20 @@ impl<'s> EvalCtx<'s> {
             session,
             event,
             decoded: OnceCell::new(),
+            frame: OnceCell::new(),
         }
     }
 
     fn decoded(&self) -> &DecodedEvent {
         self.decoded
             .get_or_init(|| self.session.decode(&self.event))
+    }
+
+    /// The captured frame this event carries, if it is a whole packet event.
+    fn frame(&self) -> Option<&crate::packet::Frame> {
+        self.frame
+            .get_or_init(|| crate::packet::frame_of(self.session, &self.event))
+            .as_ref()
     }
 
     fn provider_name(&self) -> Option<String> {
@@ -66,7 +75,20 @@ impl<'s> EvalCtx<'s> {
         let h = &e.header;
         let int = |v: i128| vec![FVal::Int(v)];
         match field {
-            FieldRef::Provider(_) => Vec::new(),
+            FieldRef::Provider(_) | FieldRef::PacketProtocol(_) => Vec::new(),
+            FieldRef::Packet(path) => match self
+                .frame()
+                .and_then(|f| crate::packet::field_values(f, path))
+            {
+                Some(values) => values
+                    .into_iter()
+                    .map(|v| match v {
+                        crate::packet::FieldValue::Int(i) => FVal::Int(i),
+                        crate::packet::FieldValue::Str(s) => FVal::Str(s.into()),
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
             FieldRef::Payload(name) => match self.decoded().get(name) {
                 Some(v) => value_of(v),
                 None => Vec::new(),
@@ -393,6 +415,11 @@ fn text_of<'a>(v: &'a FVal) -> Cow<'a, str> {
 fn eval_pred(ctx: &EvalCtx, field: &FieldRef, mask: Option<u64>, test: &Test) -> bool {
     if let FieldRef::Provider(name) = field {
         return ctx.provider_matches(name);
+    }
+    if let FieldRef::PacketProtocol(word) = field {
+        return ctx
+            .frame()
+            .is_some_and(|f| crate::packet::has_protocol(f, word));
     }
     let mut values = ctx.values(field);
     if let Some(m) = mask {

@@ -352,6 +352,20 @@ impl Session {
 
     /// The output row of an already decoded event.
     pub fn row_with(&self, e: &Event, d: &DecodedEvent) -> EventRow {
+        let mut row = self.row_decoded(e, d);
+        // Captured frames show their top protocol and a one-line summary, as Network Monitor did.
+        if matches!(e.header.provider, ProviderId::Guid(g) if g == crate::packet::NDIS_PROVIDER || g == crate::packet::PKTMON_PROVIDER)
+        {
+            if let Some(frame) = crate::packet::frame_of(self, e) {
+                let summary = crate::packet::summarize(&frame);
+                row.decoded.protocol = Some(summary.protocol);
+                row.decoded.message = Some(summary.text);
+            }
+        }
+        row
+    }
+
+    fn row_decoded(&self, e: &Event, d: &DecodedEvent) -> EventRow {
         let mut row = EventRow::from_event(e);
         let fields = d.fields_json();
         row.decoded = DecodedPart {

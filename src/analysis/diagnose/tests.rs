@@ -446,15 +446,6 @@ fn large_trace_timing() {
         .unwrap_or_else(|e| panic!("{e}"));
     let opened = started.elapsed();
     let started = std::time::Instant::now();
-    let mut relevant = 0usize;
-    for e in session.trace().events() {
-        if crate::analysis::correlate::failure::Source::of(&e).is_some() {
-            relevant += 1;
-            let _ = session.decode(&e);
-        }
-    }
-    eprintln!("decode only: {:?} for {relevant}", started.elapsed());
-    let started = std::time::Instant::now();
     let list = requests(&session);
     let grouped = started.elapsed();
     let started = std::time::Instant::now();
@@ -468,4 +459,124 @@ fn large_trace_timing() {
         report.findings.len()
     );
     assert!(!list.is_empty());
+}
+
+mod properties {
+    use super::*;
+    use crate::analysis::correlate::fixture::{At, Payload};
+    use proptest::prelude::*;
+
+    /// One step of a random WinHTTP story.
+    #[derive(Debug, Clone)]
+    enum Step {
+        Line(usize, usize),
+        Start(usize, usize, usize),
+        Stop(usize, usize, usize, u32),
+        Create(usize, usize),
+        Wait(u16),
+    }
+
+    const THREADS: [At; 3] = [
+        W3WP,
+        W3WP_OTHER_THREAD,
+        At {
+            pid: 1432,
+            tid: 5124,
+        },
+    ];
+    const HANDLES: [u64; 3] = [REQUEST, REQUEST_2, CONNECT];
+    const APIS: [&str; 5] = [
+        "WinHttpOpenRequest",
+        "WinHttpSendRequest",
+        "WinHttpReceiveResponse",
+        "WinHttpReadData",
+        "WinHttpCloseHandle",
+    ];
+    const LINES: [&str; 8] = [
+        "sys-recver failed to receive headers; error = ? (1460)",
+        "ERROR_WINHTTP_FROM_WIN32 mapped (WSAETIMEDOUT) 10060 to (ERROR_WINHTTP_TIMEOUT) 12002",
+        "returning ERROR_WINHTTP_CANNOT_CONNECT (12029) from WinHttpSendRequest()",
+        "WinHttpOpenRequest() returning handle 0x1e0c3f0",
+        "WinHttpCloseHandle() returning TRUE",
+        "sys-req opening a connection to web01:80 (10.0.0.21:80)",
+        "WinHttpReceiveResponse(0x1e0de40, 0x0)",
+        "sys-req failed to connect; error = WSAECONNREFUSED (10061)",
+    ];
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0..3usize, 0..8usize).prop_map(|(t, l)| Step::Line(t, l)),
+            (0..3usize, 0..3usize, 0..5usize).prop_map(|(t, h, a)| Step::Start(t, h, a)),
+            (
+                0..3usize,
+                0..3usize,
+                0..5usize,
+                prop_oneof![Just(0u32), Just(12002), Just(12030)]
+            )
+                .prop_map(|(t, h, a, r)| Step::Stop(t, h, a, r)),
+            (0..3usize, 0..2usize).prop_map(|(t, h)| Step::Create(t, h)),
+            (0..40_000u16).prop_map(Step::Wait),
+        ]
+    }
+
+    fn write(steps: &[Step]) -> crate::index::session::Session {
+        let mut fx = Fixture::new();
+        for s in steps {
+            match *s {
+                Step::Line(t, l) => {
+                    fx.text(THREADS[t], LINES[l]);
+                }
+                Step::Start(t, h, a) => {
+                    fx.api_start(THREADS[t], HANDLES[h], APIS[a]);
+                }
+                Step::Stop(t, h, a, r) => {
+                    fx.api_stop(THREADS[t], HANDLES[h], APIS[a], r);
+                }
+                Step::Create(t, h) => {
+                    let payload = Payload::new()
+                        .u64(HANDLES[h] << 4)
+                        .u64(HANDLES[h])
+                        .u64(1)
+                        .u64(2)
+                        .ansi("GET")
+                        .utf16("/x")
+                        .u16(1)
+                        .u16(1)
+                        .u32(0);
+                    fx.webio(THREADS[t], 17, payload);
+                }
+                Step::Wait(ms) => fx.wait_ms(f64::from(ms)),
+            }
+        }
+        fx.session()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn random_stories_keep_the_invariants(steps in proptest::collection::vec(step(), 0..40)) {
+            let session = write(&steps);
+            let list = requests(&session);
+            for (i, r) in list.iter().enumerate() {
+                prop_assert_eq!(r.id, i + 1);
+                prop_assert!(r.start_frame <= r.end_frame);
+                prop_assert!(r.start <= r.end && r.duration_secs >= 0.0);
+                prop_assert!(r.frames.windows(2).all(|w| w[0] < w[1]));
+                prop_assert!(r.frames.iter().all(|&f| f >= 2 && f <= session.len()));
+                for e in &r.errors {
+                    prop_assert!(r.frames.contains(&e.frame));
+                }
+            }
+            prop_assert!(list.windows(2).all(|w| w[0].start <= w[1].start));
+            let report = diagnose_requests(&session, &list);
+            prop_assert!(report.findings.len() <= list.len());
+            for f in &report.findings {
+                prop_assert!(list.iter().any(|r| r.id == f.request_id));
+                prop_assert!(!f.evidence.is_empty());
+                prop_assert!(f.evidence.windows(2).all(|w| w[0].frame < w[1].frame));
+            }
+            let _ = render_text(&report);
+        }
+    }
 }
