@@ -4,26 +4,15 @@
 //!
 //! Run: `cargo bench --bench pipeline` (needs ../shared/samples or ETLVIEW_SHARED).
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use etlview::export::{Format, RowWriter};
 use etlview::index::{Session, SessionOptions};
 
+mod common;
+
 fn main() {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build_global()
-        .expect("single-threaded pool");
-    let shared = std::env::var_os("ETLVIEW_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(shared.join("samples"))
-        .expect("../shared/samples (set ETLVIEW_SHARED)")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "etl"))
-        .collect();
-    files.sort();
+    let files = common::single_core_corpus();
     let sessions: Vec<Session> = files
         .iter()
         .map(|p| Session::open(p, SessionOptions::default()).unwrap())

@@ -4,25 +4,14 @@
 //!
 //! Run: `cargo bench --bench read_corpus` (needs ../shared/samples or ETLVIEW_SHARED).
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use etlview::etl::Trace;
 
+mod common;
+
 fn main() {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build_global()
-        .expect("single-threaded pool");
-    let shared = std::env::var_os("ETLVIEW_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(shared.join("samples"))
-        .expect("../shared/samples (set ETLVIEW_SHARED)")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "etl"))
-        .collect();
-    files.sort();
+    let files = common::single_core_corpus();
     // Files stay in the page cache; measure parsing, not the disk.
     let data: Vec<(String, Vec<u8>)> = files
         .iter()
