@@ -17,6 +17,7 @@ use crate::etl::{self, Header, Trace, xpress};
 use crate::export::{EventRow, Format, RowWriter};
 use crate::filter;
 use crate::index::{Session, SessionOptions};
+use crate::packet::{self, Direction, Frame, Media, Source};
 
 /// Largest output length the XPRESS target asks for, so one input cannot demand gigabytes.
 const MAX_XPRESS_OUTPUT: usize = 1 << 20;
@@ -62,6 +63,14 @@ pub fn etl_file(data: &[u8]) {
     }
     let _ = session.processes();
     let _ = session.providers();
+
+    // Network frames carried in the events: reassembly, summaries and pcapng export.
+    let frames = packet::frames(&session);
+    for frame in frames.iter().take(MAX_DETAILS) {
+        let _ = packet::summarize(frame);
+    }
+    let _ = packet::conversations(&frames);
+    packet::write_pcapng(&frames, &mut Vec::new()).expect("writing to memory");
 
     // A filtered export of every other event must be readable again.
     let mut toggle = false;
@@ -534,4 +543,89 @@ pub fn filter(data: &[u8]) {
             let _ = error.render(&text);
         }
     }
+}
+
+/// Filter paths the packet fields answer (see `packet::field_values`).
+const PACKET_PATHS: [&str; 20] = [
+    "ethernet.type",
+    "ipv4.address",
+    "ipv6.src",
+    "ipv4.ttl",
+    "tcp.port",
+    "tcp.srcport",
+    "tcp.flags.syn",
+    "tcp.seqnumber",
+    "tcp.window",
+    "udp.dstport",
+    "dns.queryname",
+    "dns.id",
+    "dns.flags.response",
+    "http.request.method",
+    "http.request.uri",
+    "http.request.host",
+    "http.response.statuscode",
+    "tls.sni",
+    "tls.servername",
+    "frame.unknown",
+];
+
+/// Words a filter may test a frame for.
+const PACKET_WORDS: [&str; 16] = [
+    "ethernet", "vlan", "wifi", "arp", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv6", "dns",
+    "mdns", "llmnr", "http", "tls", "netevent",
+];
+
+/// One captured frame from raw bytes: the first byte picks the media and direction, the
+/// rest is the frame. Dissection, summary, filter fields, conversations and pcapng export.
+pub fn packet(data: &[u8]) {
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
+    let media = match selector & 0x03 {
+        0 => Media::Ethernet,
+        1 => Media::Wifi,
+        2 => Media::Ip,
+        _ => Media::Unknown(u32::from(selector >> 4)),
+    };
+    let direction = match (selector >> 2) & 0x03 {
+        0 => Direction::Send,
+        1 => Direction::Receive,
+        _ => Direction::Unknown,
+    };
+    let truncated = selector & 0x80 != 0;
+    let frame = Frame {
+        frame_number: 1,
+        filetime: 133_485_408_000_000_000,
+        interface: 7,
+        direction,
+        media,
+        pid: Some(4),
+        tid: None,
+        original_len: if truncated {
+            bytes.len() + 100
+        } else {
+            bytes.len()
+        },
+        truncated,
+        data: bytes.to_vec(),
+        source: if selector & 0x40 != 0 {
+            Source::Pktmon
+        } else {
+            Source::Ndis
+        },
+    };
+    let summary = packet::summarize(&frame);
+    let json = serde_json::to_vec(&summary).expect("a summary serializes");
+    assert!(std::str::from_utf8(&json).is_ok());
+    for path in PACKET_PATHS {
+        let _ = packet::field_values(&frame, path);
+    }
+    for word in PACKET_WORDS {
+        let _ = packet::has_protocol(&frame, word);
+    }
+    let frames = [frame.clone(), frame];
+    let _ = packet::conversations(&frames);
+    let mut pcap = Vec::new();
+    packet::write_pcapng(&frames, &mut pcap).expect("writing to memory");
+    assert!(pcap.len() >= bytes.len(), "pcapng lost frame bytes");
 }

@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 
 use etlview::fuzzing;
 
+/// A fuzz entry point.
+type Entry = fn(&[u8]);
+
 /// Every target, by the name of its `fuzz/fuzz_targets/<name>.rs`.
-const TARGETS: [(&str, fn(&[u8])); 9] = [
+const TARGETS: [(&str, Entry); 10] = [
     ("etl_file", fuzzing::etl_file),
     ("xpress", fuzzing::xpress),
     ("record_headers", fuzzing::record_headers),
@@ -26,6 +29,7 @@ const TARGETS: [(&str, fn(&[u8])); 9] = [
     ("payload_walker", fuzzing::payload_walker),
     ("trace_text", fuzzing::trace_text),
     ("filter", fuzzing::filter),
+    ("packet", fuzzing::packet),
 ];
 
 /// One input may take this long at most: the fuzzers kept slow inputs as regressions too.
@@ -49,7 +53,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Runs `entry` on every file of `dir`; returns (inputs run, failures as text).
-fn replay(name: &str, entry: fn(&[u8]), dir: &Path) -> (usize, Vec<String>) {
+fn replay(name: &str, entry: Entry, dir: &Path) -> (usize, Vec<String>) {
     let mut failures = Vec::new();
     let inputs = files(dir);
     for path in &inputs {

@@ -57,6 +57,8 @@ fn trace_bytes() -> Vec<u8> {
 /// A private tmux server (its own socket), killed when the test ends however it ends.
 struct Tmux {
     socket: String,
+    /// Learnt once the server runs, to delete the socket file at the end.
+    socket_path: Option<String>,
 }
 
 impl Tmux {
@@ -111,6 +113,10 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
+        // The server leaves its socket file behind once its last session ends.
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -145,8 +151,9 @@ fn viewer_filters_jumps_and_quits_under_tmux() {
     let trace = dir.path().join("winhttp.etl");
     std::fs::write(&trace, trace_bytes()).expect("write trace");
     let exit_file = dir.path().join("exit-status");
-    let tmux = Tmux {
+    let mut tmux = Tmux {
         socket: format!("etlview-tui-test-{}", std::process::id()),
+        socket_path: None,
     };
     let command = viewer_command(&trace, &exit_file);
     let started = tmux.run(&[
@@ -165,6 +172,11 @@ fn viewer_filters_jumps_and_quits_under_tmux() {
         "tmux new-session failed: {}",
         String::from_utf8_lossy(&started.stderr)
     );
+    let socket_path = tmux.run(&["display-message", "-p", "#{socket_path}"]);
+    let socket_path = String::from_utf8_lossy(&socket_path.stdout)
+        .trim()
+        .to_string();
+    tmux.socket_path = socket_path.ends_with(&tmux.socket).then_some(socket_path);
 
     // First screen: the table header, all events counted, the hint line.
     let first = tmux.wait_for("the first screen", |s| s.contains("41 of 41 events"));

@@ -138,6 +138,11 @@ pub fn classify_request(request: &Request) -> Option<(FindingKind, usize)> {
         return None;
     }
     let errors = &request.errors;
+    // Lines grouped only by thread that say nothing about reaching a server (auto-proxy
+    // detection failing, say) are background noise, not a failed request.
+    if request.handle.is_none() && errors.iter().all(|e| e.kind == FailureKind::Other) {
+        return None;
+    }
     let first_of = |kind: FailureKind| errors.iter().position(|e| e.kind == kind);
     if let Some(at) = first_of(FailureKind::Tls) {
         return Some((FindingKind::TlsFailure, at));
@@ -225,9 +230,11 @@ fn decisive_code(request: &Request, at: usize) -> (Option<u32>, Option<String>) 
 fn finding_for(session: &Session, request: &Request) -> Option<Finding> {
     let (kind, at) = classify_request(request)?;
     let decisive = request.errors.get(at)?;
+    // Below half a second the trace shows no real wait (the lines were logged together).
     let observed_secs = (kind.is_timeout() || kind == FindingKind::ServerUnreachable)
         .then_some(decisive.phase_elapsed_secs)
-        .filter(|s| *s > 0.0);
+        .filter(|s| *s >= 0.5)
+        .map(|s| (s * 1000.0).round() / 1000.0);
     let configured_timeout_secs = configured_timeout(request, kind);
     let (code, symbol) = decisive_code(request, at);
     let client_status = request.client.as_ref().and_then(|c| c.status);
@@ -266,10 +273,10 @@ fn evidence_for(
 ) -> Vec<Evidence> {
     let mut frames: Vec<(usize, Option<String>)> = Vec::new();
     let first_error_frame = request.errors.get(at).map_or(0, |e| e.frame);
-    if kind.is_timeout() {
-        if let Some(t) = &request.timeouts {
-            frames.push((t.frame, None));
-        }
+    if kind.is_timeout()
+        && let Some(t) = &request.timeouts
+    {
+        frames.push((t.frame, None));
     }
     if let Some(call) = request
         .calls

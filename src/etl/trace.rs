@@ -125,8 +125,10 @@ impl Trace {
             .collect();
         let total: usize = per_buffer.iter().map(|(e, _)| e.len()).sum();
         let mut index = Vec::with_capacity(total);
+        // Each buffer's list is freed as soon as it is copied, so the peak stays near one index.
         for (entries, buffer_issues) in per_buffer {
-            index.extend(entries);
+            index.extend_from_slice(&entries);
+            drop(entries);
             issues.extend(buffer_issues);
         }
         if index.is_empty() {
@@ -145,10 +147,13 @@ impl Trace {
             }
             Err(_) => (None, Clock::unknown(), 0),
         };
+        // Ties keep file order: (buffer, offset) is the file order, so an unstable sort on the
+        // full key gives the stable order without a scratch buffer of n/2 entries.
+        let key = |e: &IndexEntry| (e.timestamp, e.buffer, e.offset);
         if index.len() > 1_000_000 {
-            index.par_sort_by_key(|e| e.timestamp);
+            index.par_sort_unstable_by_key(key);
         } else {
-            index.sort_by_key(|e| e.timestamp);
+            index.sort_unstable_by_key(key);
         }
         issues.sort_by_key(|i| i.file_offset);
         Ok(Trace {
@@ -330,7 +335,8 @@ fn scan_buffer(file: &[u8], index: u32, buffer: &mut Buffer) -> (Vec<IndexEntry>
         issues.push(issue);
     }
     let payload = buffer.payload(file);
-    let mut entries = Vec::with_capacity(payload.len() / 64);
+    // Grown as needed: a size guess from the payload over-allocates for large events.
+    let mut entries = Vec::new();
     // Records without a timestamp (WPP without TIMESTAMP) keep their place after the previous one.
     let mut last = buffer.header.timestamp;
     let stop = walk::walk_records(payload, |spot| {

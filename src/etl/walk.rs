@@ -88,6 +88,9 @@ pub enum IssueKind {
     BadBufferHeader,
     /// A buffer whose size runs past the end of the file; read up to the end.
     TruncatedBuffer,
+    /// A buffer whose declared size covers the header of the next buffer (a damaged size
+    /// field); it is cut where that header starts, so the next buffer is still read.
+    OverlappingBuffer,
     /// A compressed buffer that failed to expand; its records are lost.
     DecompressionFailed,
     /// A record whose framing is invalid; the rest of its buffer is skipped.
@@ -165,6 +168,49 @@ fn plausible_resync(file: &[u8], at: usize) -> bool {
     first.is_empty() || layout::record_prefix(first).is_ok()
 }
 
+/// Cheap test run before [`plausible_resync`] at every position of a scan: the size,
+/// filled, flags and type fields of a header at `at` are in range.
+fn may_be_header(file: &[u8], at: usize) -> bool {
+    let u32_at = |o: usize| {
+        file.get(at + o..at + o + 4)
+            .and_then(|b| b.first_chunk::<4>())
+            .map_or(0, |b| u32::from_le_bytes(*b))
+    };
+    let size = u32_at(0) as usize;
+    let filled = u32_at(0x30) as usize;
+    let flags_and_type = u32_at(0x34);
+    let (flags, buffer_type) = (flags_and_type & 0xFFFF, flags_and_type >> 16);
+    size >= BUFFER_HEADER_LEN
+        && (BUFFER_HEADER_LEN..=16 << 20).contains(&filled)
+        && flags & !u32::from(layout::BUFFER_FLAG_KNOWN) == 0
+        && buffer_type <= u32::from(layout::BUFFER_TYPE_MAX)
+}
+
+/// Where the next buffer header starts inside the span `[at, end)` that the buffer at `at`
+/// declares, if one does: then the declared size is damaged and would swallow that buffer.
+/// Uncompressed buffers sit at multiples of the session buffer size, so only those places
+/// are tried; compressed buffers are packed at any byte, so their whole span is searched
+/// (compressed streams are short).
+fn next_header_inside(
+    file: &[u8],
+    at: usize,
+    end: usize,
+    header: &BufferHeader,
+    session_buffer_size: usize,
+) -> Option<usize> {
+    let found = |p: usize| may_be_header(file, p) && plausible_resync(file, p);
+    if header.is_compressed() {
+        (at + BUFFER_HEADER_LEN..end).find(|&p| found(p))
+    } else if session_buffer_size >= BUFFER_HEADER_LEN {
+        (1..)
+            .map(|k: usize| at.saturating_add(k.saturating_mul(session_buffer_size)))
+            .take_while(|&p| p < end)
+            .find(|&p| found(p))
+    } else {
+        None
+    }
+}
+
 /// True when a plausible buffer header starts somewhere in the first `limit` bytes.
 pub fn has_buffer_within(file: &[u8], limit: usize) -> bool {
     plausible_resync(file, 0)
@@ -232,9 +278,25 @@ pub fn walk_buffers(file: &[u8], session_buffer_size: usize) -> BufferWalk {
             }
         };
         let size = header.buffer_size as usize;
-        let truncated = size > rest.len();
-        let end = at + size.min(rest.len());
+        let declared_end = at + size.min(rest.len());
         let index = walk.buffers.len() as u32;
+        let end = match next_header_inside(file, at, declared_end, &header, session_buffer_size) {
+            Some(next) => {
+                walk.issues.push(Issue {
+                    kind: IssueKind::OverlappingBuffer,
+                    file_offset: at,
+                    buffer: Some(index),
+                    payload_offset: None,
+                    skipped_bytes: 0,
+                    detail: format!(
+                        "buffer declares {size} bytes but the next buffer header starts at offset {next:#x}; buffer cut there"
+                    ),
+                });
+                next
+            }
+            None => declared_end,
+        };
+        let truncated = size > rest.len() && end == declared_end;
         if truncated {
             walk.issues.push(Issue {
                 kind: IssueKind::TruncatedBuffer,
@@ -377,5 +439,56 @@ mod tests {
         let issue = walk_records(&payload, |_| {}).unwrap();
         assert_eq!(issue.0, 0x20);
         assert_eq!(issue.1, IssueKind::TrailingGarbage);
+    }
+
+    /// A trace of one processor with several buffers, from the writer.
+    fn written(compress: bool) -> Vec<u8> {
+        use crate::etl::writer::{EtlWriter, WriterOptions};
+        let mut w = EtlWriter::new(WriterOptions {
+            buffer_size: 1024,
+            processors: 1,
+            compress,
+            ..WriterOptions::default()
+        });
+        for i in 0..60 {
+            w.push_system(0, 0x0301, 3, 4, 8, 1_000_000 + i, &[i as u8; 40])
+                .unwrap();
+        }
+        w.finish()
+    }
+
+    fn records_per_buffer(file: &[u8], walk: &mut BufferWalk) -> Vec<(usize, usize)> {
+        walk.buffers
+            .iter_mut()
+            .map(|b| {
+                b.expand(file, 0);
+                let mut n = 0;
+                walk_records(b.payload(file), |_| n += 1);
+                (b.file_offset, n)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_overlong_size_does_not_swallow_the_next_buffers() {
+        for compress in [false, true] {
+            let mut file = written(compress);
+            let mut intact = walk_buffers(&file, 1024);
+            let before = records_per_buffer(&file, &mut intact);
+            assert!(before.len() >= 4, "{before:?}");
+            // Buffer 1 claims to reach over buffers 2 and 3.
+            let victim = before[1].0;
+            let claimed = (before[3].0 + 16 - victim) as u32;
+            file[victim..victim + 4].copy_from_slice(&claimed.to_le_bytes());
+            let mut damaged = walk_buffers(&file, 1024);
+            assert_eq!(records_per_buffer(&file, &mut damaged), before);
+            let issue = &damaged.issues[0];
+            assert_eq!(issue.kind, IssueKind::OverlappingBuffer);
+            assert_eq!(issue.file_offset, victim);
+            assert!(
+                issue.detail.contains(&format!("{:#x}", before[2].0)),
+                "{issue}"
+            );
+        }
     }
 }

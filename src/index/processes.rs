@@ -35,8 +35,17 @@ fn file_name(path: &str) -> &str {
 impl ProcessTable {
     /// Builds the table from the process events of a trace.
     pub fn build(trace: &Trace, decoder: &Decoder) -> ProcessTable {
+        Self::build_from(trace.events(), decoder)
+    }
+
+    /// Builds the table from the given events (time order); callers pass only the events of
+    /// providers that can name processes.
+    pub fn build_from<'t>(
+        events: impl Iterator<Item = Event<'t>>,
+        decoder: &Decoder,
+    ) -> ProcessTable {
         let mut table = ProcessTable::default();
-        for e in trace.events() {
+        for e in events {
             table.observe(&e, decoder);
         }
         for list in table.by_pid.values_mut().chain(table.by_image.values_mut()) {
@@ -44,6 +53,12 @@ impl ProcessTable {
             list.dedup_by(|b, a| a.name == b.name);
         }
         table
+    }
+
+    /// True for providers whose events can name a process.
+    pub fn names_processes(provider: ProviderId) -> bool {
+        matches!(provider, ProviderId::Kernel { group: 3 | 0x14 })
+            || provider == ProviderId::Guid(KERNEL_PROCESS_PROVIDER)
     }
 
     fn observe(&mut self, e: &Event, decoder: &Decoder) {

@@ -143,8 +143,23 @@ impl Session {
         let mut decoder = Decoder::new(registry);
         decoder.learn(&trace);
         parser_warnings.extend(decoder.metadata_errors().iter().cloned());
-        let processes = ProcessTable::build(&trace, &decoder);
         let columns = super::columns::Columns::build(&trace);
+        // Only the events of a few providers matter for names and failure marks: select them
+        // from the header rows instead of parsing every record again.
+        let slot_ids: Vec<ProviderId> = columns.providers.iter().map(|slot| slot.id).collect();
+        let slot_is = |test: &dyn Fn(ProviderId) -> bool| -> Vec<bool> {
+            slot_ids.iter().map(|&id| test(id)).collect()
+        };
+        let naming = slot_is(&ProcessTable::names_processes);
+        let processes = ProcessTable::build_from(
+            columns
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| naming[usize::from(r.provider)])
+                .filter_map(|(f, _)| trace.event(f)),
+            &decoder,
+        );
         let mut session = Session {
             trace,
             options,
@@ -156,9 +171,24 @@ impl Session {
             marks: Vec::new(),
             catalog: std::sync::OnceLock::new(),
         };
-        session.marks = (0..session.len())
-            .filter_map(|f| session.classify(f).map(|s| (f as u32, s)))
-            .collect();
+        let text = slot_is(
+            &|p| matches!(p, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER),
+        );
+        let kernel = slot_is(&|p| matches!(p, ProviderId::Kernel { .. }));
+        session.marks = {
+            use rayon::prelude::*;
+            let s = &session;
+            s.columns
+                .rows
+                .par_iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    let slot = usize::from(r.provider);
+                    text[slot] || (matches!(r.level, 1..=3) && !kernel[slot])
+                })
+                .filter_map(|(f, _)| s.classify(f).map(|sev| (f as u32, sev)))
+                .collect()
+        };
         session
     }
 

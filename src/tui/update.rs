@@ -317,11 +317,11 @@ pub fn apply_filter(app: &mut App, expr: &str) {
         reselect(app, frame);
         return;
     }
-    if app.filter.ready {
-        if let Err(problem) = session.check_filter(expr) {
-            app.message = Some(Message::Error(problem.to_string()));
-            return;
-        }
+    if app.filter.ready
+        && let Err(problem) = session.check_filter(expr)
+    {
+        app.message = Some(Message::Error(problem.to_string()));
+        return;
     }
     let job = app.new_job(session.len());
     app.filter.running = Some((job.clone(), expr.to_string()));

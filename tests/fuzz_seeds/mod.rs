@@ -11,6 +11,9 @@ use etlview::etl::event::ext_type;
 use etlview::etl::walk::{BufferData, walk_buffers};
 use etlview::etl::writer::{EtlWriter, EventRecord, WriterOptions};
 use etlview::etl::{ProviderId, Trace, xpress};
+use etlview::index::session::trace_text_of;
+use etlview::index::{Session, SessionOptions};
+use etlview::packet::{self, Direction, Media};
 use uuid::Uuid;
 
 /// Largest seed file written.
@@ -50,11 +53,15 @@ impl Corpora {
 /// Every seed, from the shared samples (when `shared` is given) and from scratch.
 pub fn build(shared: Option<&Path>, repo: &Path) -> Corpora {
     let mut c = Corpora::default();
+    let mut samples = etl_paths(&repo.join("samples"));
     if let Some(shared) = shared {
-        for sample in sample_paths(shared) {
-            from_sample(&mut c, &sample);
-        }
+        samples.extend(etl_paths(&shared.join("samples")));
     }
+    for sample in samples {
+        from_sample(&mut c, &sample);
+        packets_and_text(&mut c, &sample);
+    }
+    handmade_frames(&mut c);
     writer_traces(&mut c);
     definitions(&mut c, repo);
     walker_schemas(&mut c);
@@ -63,9 +70,12 @@ pub fn build(shared: Option<&Path>, repo: &Path) -> Corpora {
     c
 }
 
-fn sample_paths(shared: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(shared.join("samples"))
-        .unwrap()
+/// The `*.etl` files of `dir`, sorted; none when it does not exist.
+fn etl_paths(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "etl"))
         .collect();
@@ -137,12 +147,13 @@ fn from_sample(c: &mut Corpora, path: &Path) {
     let mut tl_seen = BTreeSet::new();
     let mut meta_seen = 0;
     for e in trace.events_in_file_order() {
-        if let Some(meta) = e.extended_item(ext_type::EVENT_SCHEMA_TL) {
-            if tl_seen.len() < 6 && tl_seen.insert(meta.to_vec()) {
-                let mut seed = meta.to_vec();
-                seed.extend(e.payload());
-                c.add("tracelogging", format!("{name}-{}", tl_seen.len()), seed);
-            }
+        if let Some(meta) = e.extended_item(ext_type::EVENT_SCHEMA_TL)
+            && tl_seen.len() < 6
+            && tl_seen.insert(meta.to_vec())
+        {
+            let mut seed = meta.to_vec();
+            seed.extend(e.payload());
+            c.add("tracelogging", format!("{name}-{}", tl_seen.len()), seed);
         }
         if let Some(traits) = e.extended_item(ext_type::PROV_TRAITS) {
             c.add("tracelogging", format!("traits-{name}"), traits.to_vec());
@@ -164,6 +175,93 @@ fn from_sample(c: &mut Corpora, path: &Path) {
             c.add("event_info", format!("{name}-{meta_seen}"), seed);
         }
     }
+}
+
+/// Network frames the sample carries (first byte: media and direction, as the `packet`
+/// target reads it) and the WinHTTP trace-text lines of its events.
+fn packets_and_text(c: &mut Corpora, path: &Path) {
+    let name = stem(path);
+    let Ok(session) = Session::open(path, SessionOptions::default()) else {
+        return;
+    };
+    let frames = packet::frames(&session);
+    let mut seen_protocols = BTreeSet::new();
+    for frame in &frames {
+        // One frame per protocol summary, so the seeds differ in what they reach.
+        if !seen_protocols.insert(packet::summarize(frame).protocol) && seen_protocols.len() > 1 {
+            continue;
+        }
+        let media = match frame.media {
+            Media::Ethernet => 0,
+            Media::Wifi => 1,
+            Media::Ip => 2,
+            Media::Unknown(_) => 3,
+        };
+        let direction = match frame.direction {
+            Direction::Send => 0,
+            Direction::Receive => 1,
+            Direction::Unknown => 2,
+        };
+        let mut seed = vec![media | direction << 2];
+        seed.extend(&frame.data);
+        c.add("packet", format!("{name}-{}", seen_protocols.len()), seed);
+    }
+    let mut lines = BTreeSet::new();
+    for e in session.trace().events() {
+        let decoded = session.decode(&e);
+        if let Some(text) = trace_text_of(&decoded)
+            && lines.len() < 12
+        {
+            lines.insert(text.to_string());
+        }
+    }
+    for (i, line) in lines.into_iter().enumerate() {
+        c.add("trace_text", format!("{name}-{i:02}"), line.into_bytes());
+    }
+}
+
+/// Frames of the shapes the packet decoder knows, built with etherparse.
+fn handmade_frames(c: &mut Corpora) {
+    use etherparse::PacketBuilder;
+    let build = |builder: etherparse::PacketBuilderStep<etherparse::UdpHeader>, payload: &[u8]| {
+        let mut out = Vec::new();
+        builder.write(&mut out, payload).unwrap();
+        out
+    };
+    let mac = |n: u8| [0x00, 0x15, 0x5d, 0, 0, n];
+    let dns_query: Vec<u8> = [
+        &[0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0][..],
+        b"\x07example\x03com\x00",
+        &[0, 1, 0, 1],
+    ]
+    .concat();
+    let udp = PacketBuilder::ethernet2(mac(1), mac(2))
+        .ipv4([10, 1, 0, 5], [10, 1, 0, 9], 64)
+        .udp(53000, 53);
+    let mut seed = vec![0];
+    seed.extend(build(udp, &dns_query));
+    c.add("packet", "dns-query", seed);
+
+    let http = b"GET /orders/7 HTTP/1.1\r\nHost: shop\r\n\r\n";
+    let tcp = PacketBuilder::ethernet2(mac(1), mac(2))
+        .ipv6(
+            [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+            64,
+        )
+        .tcp(50000, 80, 1, 65535)
+        .psh()
+        .ack(1);
+    let mut out = vec![1 << 2];
+    tcp.write(&mut out, http).unwrap();
+    c.add("packet", "http-ipv6", out);
+
+    let raw = PacketBuilder::ipv4([10, 1, 0, 5], [10, 1, 0, 9], 64)
+        .tcp(443, 50001, 9, 1024)
+        .syn();
+    let mut out = vec![2];
+    raw.write(&mut out, &[]).unwrap();
+    c.add("packet", "raw-ip-syn", out);
 }
 
 /// The first `events` records of a trace rewritten with 4 KiB buffers.
@@ -407,16 +505,16 @@ fn filters(c: &mut Corpora, shared: Option<&Path>) {
     .map(|s| s.to_string())
     .collect();
     // Inline examples of the filter document: `...` spans that contain an operator.
-    if let Some(shared) = shared {
-        if let Ok(doc) = std::fs::read_to_string(shared.join("docs/filter-language.md")) {
-            for span in doc.split('`').skip(1).step_by(2) {
-                if ["==", "!=", "&&", "||", " in ", " contains ", ">="]
-                    .iter()
-                    .any(|op| span.contains(op))
-                    && !exprs.iter().any(|e| e == span)
-                {
-                    exprs.push(span.to_string());
-                }
+    if let Some(shared) = shared
+        && let Ok(doc) = std::fs::read_to_string(shared.join("docs/filter-language.md"))
+    {
+        for span in doc.split('`').skip(1).step_by(2) {
+            if ["==", "!=", "&&", "||", " in ", " contains ", ">="]
+                .iter()
+                .any(|op| span.contains(op))
+                && !exprs.iter().any(|e| e == span)
+            {
+                exprs.push(span.to_string());
             }
         }
     }

@@ -10,7 +10,10 @@ pub(super) const TICKS_PER_SEC: i64 = 10_000_000;
 /// How long after WinHttpCloseHandle handle-less lines of the thread still belong to the
 /// request (connection teardown after a failure).
 pub(super) const CLOSE_GRACE: i64 = TICKS_PER_SEC;
-/// An OpenRequest echo this close to its API start event is the same call.
+/// Lines grouped only by thread (no handle) start a new group after this much silence.
+pub(super) const THREAD_GROUP_GAP: i64 = 300 * TICKS_PER_SEC;
+/// Events of one call logged this close together (the API event and its echo or
+/// `returning` line) are the same call.
 pub(super) const SAME_CALL: i64 = TICKS_PER_SEC / 100;
 
 fn phase_of_call(api: &str) -> Option<Phase> {
@@ -40,6 +43,7 @@ pub(super) struct PendingOpen {
     pub(super) connect_handle: Option<u64>,
 }
 
+/// A request being assembled from the events routed to it.
 #[derive(Debug, Clone)]
 pub(super) struct Draft {
     pub(super) pid: u32,
@@ -51,6 +55,8 @@ pub(super) struct Draft {
     pub(super) path: Option<String>,
     pub(super) endpoint: Endpoint,
     pub(super) remote_address: Option<String>,
+    /// The WebIO connection this request used last.
+    pub(super) last_connection: Option<u64>,
     /// 0-based frames.
     pub(super) frames: Vec<usize>,
     pub(super) start_frame: usize,
@@ -82,6 +88,7 @@ impl Draft {
             path: None,
             endpoint: Endpoint::default(),
             remote_address: None,
+            last_connection: None,
             frames: Vec::new(),
             start_frame: facts.frame,
             start: facts.time,
@@ -232,20 +239,22 @@ impl Draft {
             self.end = facts.time;
             self.end_frame = facts.frame;
         }
-        if let Some(failure) = &facts.failure {
-            if let (Some(code), true) = (failure.code, failure.kind != FailureKind::HttpStatus) {
-                let elapsed = facts.time.saturating_sub(self.phase_since);
-                self.errors.push(ErrorEvidence {
-                    frame: facts.frame.saturating_add(1),
-                    time: facts.time,
-                    code,
-                    symbol: failure.symbol.clone(),
-                    text: facts.summary.clone(),
-                    kind: failure.kind,
-                    phase: self.phase,
-                    phase_elapsed_secs: elapsed as f64 / TICKS_PER_SEC as f64,
-                });
-            }
+        // Codeless failures stay in `frames` only; HTTP.sys statuses are the client's side.
+        if let Some(failure) = &facts.failure
+            && let Some(code) = failure.code
+            && failure.kind != FailureKind::HttpStatus
+        {
+            let elapsed = facts.time.saturating_sub(self.phase_since);
+            self.errors.push(ErrorEvidence {
+                frame: facts.frame.saturating_add(1),
+                time: facts.time,
+                code,
+                symbol: failure.symbol.clone(),
+                text: facts.summary.clone(),
+                kind: failure.kind,
+                phase: self.phase,
+                phase_elapsed_secs: elapsed as f64 / TICKS_PER_SEC as f64,
+            });
         }
         match &facts.api {
             Some(ApiEdge::Start(api)) => self.start_call(api, facts),
@@ -290,17 +299,27 @@ fn outcome_of(d: &Draft) -> Outcome {
             symbol: symbol.clone(),
         };
     }
-    if d.got_response {
+    // Response headers with a status: whatever failed on the way was recovered from.
+    if d.status.is_some() {
         return Outcome::Ok(d.status);
     }
-    // No call failed visibly: the most telling error is the last WinHTTP one, else the last.
-    let decisive = d
+    // No call failed visibly (an asynchronous call returns TRUE before it fails): the most
+    // telling error is the last WinHTTP one.
+    if let Some(e) = d
         .errors
         .iter()
         .rev()
         .find(|e| (12000..13000).contains(&e.code))
-        .or_else(|| d.errors.last());
-    match decisive {
+    {
+        return Outcome::Failed {
+            code: e.code,
+            symbol: e.symbol.clone().or_else(|| symbol_of(e.code)),
+        };
+    }
+    if d.got_response {
+        return Outcome::Ok(None);
+    }
+    match d.errors.last() {
         Some(e) => Outcome::Failed {
             code: e.code,
             symbol: e.symbol.clone().or_else(|| symbol_of(e.code)),

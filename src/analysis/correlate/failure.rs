@@ -163,9 +163,16 @@ pub fn kind_in_context(code: u32, context: CodeContext) -> FailureKind {
     }
 }
 
-/// The table's name for a code (WinHTTP names for 12xxx, NTSTATUS names for 0xCxxxxxxx).
+/// The table's name for a code (WinHTTP names for 12xxx, NTSTATUS names for 0xCxxxxxxx),
+/// plus the DNS client codes the table does not carry.
 pub fn symbol_of(code: u32) -> Option<String> {
-    errors::symbol_for(code).map(str::to_string)
+    let dns = match code {
+        9002 => Some("DNS_ERROR_RCODE_SERVER_FAILURE"),
+        9003 => Some("DNS_ERROR_RCODE_NAME_ERROR"),
+        9501 => Some("DNS_INFO_NO_RECORDS"),
+        _ => None,
+    };
+    errors::symbol_for(code).or(dns).map(str::to_string)
 }
 
 fn failure(code: u32, context: CodeContext, symbol: Option<String>) -> Failure {
@@ -292,16 +299,22 @@ pub fn decoded_failure(
         Source::DnsClient => {
             // Whatever the code (even a timeout), a DNS client error is a DNS failure.
             let code = failing_field(decoded, &["QueryStatus", "Status", "ResponseStatus"])?;
+            // DNS_INFO_NO_RECORDS: an empty answer (AAAA for an IPv4-only name) is normal.
+            if code == 9501 {
+                return None;
+            }
             Some(Failure {
                 kind: FailureKind::Dns,
                 ..failure(code, CodeContext::Resolve, None)
             })
         }
         Source::Schannel => {
-            if e.header.level == 0 || e.header.level > 2 {
+            // Schannel-Events report SECURITY_STATUS values; the System-log provider reports
+            // failures as Error-level events.
+            let code = failing_field(decoded, &["ReturnValue", "ErrorCode", "Error", "Status"]);
+            if code.is_none() && !matches!(e.header.level, 1 | 2) {
                 return None;
             }
-            let code = failing_field(decoded, &["ErrorCode", "Error", "Status", "AlertDesc"]);
             Some(Failure {
                 kind: FailureKind::Tls,
                 code,

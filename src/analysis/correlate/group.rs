@@ -8,7 +8,7 @@ use crate::index::session::Session;
 use super::ApiCallSpan;
 use super::ClientRequest;
 use super::Request;
-use super::draft::{Draft, PendingOpen, SAME_CALL, into_request};
+use super::draft::{Draft, PendingOpen, SAME_CALL, THREAD_GROUP_GAP, into_request};
 use super::failure::Source;
 use super::observe::{ApiEdge, ClientFacts, Endpoint, Facts, observe};
 
@@ -103,6 +103,7 @@ impl Grouper {
         }
         if let Some(connection) = facts.connection {
             self.by_connection.insert((facts.pid, connection), index);
+            draft.last_connection = Some(connection);
             if let Some(known) = self.connection_targets.get(&(facts.pid, connection)) {
                 draft.learn_endpoint(known);
             }
@@ -119,14 +120,17 @@ impl Grouper {
                     .or_insert_with(|| draft.endpoint.clone());
             }
             if let Some(connection) = facts.connection {
-                self.connection_targets
-                    .insert((facts.pid, connection), draft.endpoint.clone());
+                let key = (facts.pid, connection);
+                if self.connection_targets.get(&key) != Some(&draft.endpoint) {
+                    self.connection_targets.insert(key, draft.endpoint.clone());
+                }
             }
         }
-        if let (Some(ApiEdge::Stop { api, .. }), Some(handle)) = (&facts.api, draft.handle) {
-            if api == "WinHttpCloseHandle" && draft.closed_at.is_some() {
-                self.open_by_handle.remove(&(draft.pid, handle));
-            }
+        if let (Some(ApiEdge::Stop { api, .. }), Some(handle)) = (&facts.api, draft.handle)
+            && api == "WinHttpCloseHandle"
+            && draft.closed_at.is_some()
+        {
+            self.open_by_handle.remove(&(draft.pid, handle));
         }
     }
 
@@ -136,6 +140,7 @@ impl Grouper {
         self.drafts
             .get(index)
             .filter(|d| d.is_open_at(time))
+            .filter(|d| d.handle.is_some() || time.saturating_sub(d.end) <= THREAD_GROUP_GAP)
             .map(|_| index)
     }
 
@@ -238,10 +243,10 @@ impl Grouper {
             };
             return self.mark_current(facts, index);
         }
-        if let Some(request) = facts.webio_request {
-            if let Some(&index) = self.by_webio_request.get(&(pid, request)) {
-                return self.mark_current(facts, index);
-            }
+        if let Some(request) = facts.webio_request
+            && let Some(&index) = self.by_webio_request.get(&(pid, request))
+        {
+            return self.mark_current(facts, index);
         }
         let api = match &facts.api {
             Some(ApiEdge::Start(api)) => Some((api.as_str(), true)),
@@ -253,9 +258,22 @@ impl Grouper {
                 return self.mark_current(facts, index);
             }
             match api {
-                Some((name, true)) if REQUEST_APIS.contains(&name) => {
-                    // The trace began after the request was opened.
-                    let index = self.create(session, facts, Some(handle));
+                Some((name, _)) if REQUEST_APIS.contains(&name) => {
+                    // The trace began after the request was opened (or the call started):
+                    // the thread's handle-less lines so far were this request's.
+                    let adopted = self
+                        .current(pid, tid, time)
+                        .filter(|&i| self.drafts.get(i).is_some_and(|d| d.handle.is_none()));
+                    let index = match adopted {
+                        Some(index) => {
+                            if let Some(draft) = self.drafts.get_mut(index) {
+                                draft.handle = Some(handle);
+                            }
+                            self.open_by_handle.insert((pid, handle), index);
+                            index
+                        }
+                        None => self.create(session, facts, Some(handle)),
+                    };
                     return self.mark_current(facts, index);
                 }
                 Some(("WinHttpOpenRequest", true)) => {
@@ -284,15 +302,21 @@ impl Grouper {
         if let Some(index) = self.current(pid, tid, time) {
             return Some(index);
         }
-        if let Some(tcb) = facts.tcb {
-            if let Some(&index) = self.by_tcb.get(&tcb) {
-                return Some(index);
-            }
+        if let Some(tcb) = facts.tcb
+            && let Some(&index) = self.by_tcb.get(&tcb)
+        {
+            // The connection outlives the request that opened it: its latest user.
+            let latest = self
+                .drafts
+                .get(index)
+                .and_then(|d| Some((d.pid, d.last_connection?)))
+                .and_then(|key| self.by_connection.get(&key).copied());
+            return Some(latest.unwrap_or(index));
         }
-        if let Some(connection) = facts.connection {
-            if let Some(&index) = self.by_connection.get(&(pid, connection)) {
-                return Some(index);
-            }
+        if let Some(connection) = facts.connection
+            && let Some(&index) = self.by_connection.get(&(pid, connection))
+        {
+            return Some(index);
         }
         // A WinHTTP line on a thread with no known request: group what that thread logs.
         if facts.source == Source::WinHttp && facts.is_text && facts.api.is_none() {

@@ -122,15 +122,15 @@ fn truncate(text: &str) -> String {
 /// `host:port`, `ip:port` or `[v6]:port` split; a bare host keeps `port` empty.
 pub fn split_host_port(text: &str) -> Endpoint {
     let text = text.trim();
-    if let Some((host, port)) = text.rsplit_once(':') {
-        if let Ok(port) = port.parse::<u16>() {
-            if !host.is_empty() && (!host.contains(':') || host.ends_with(']')) {
-                return Endpoint {
-                    host: Some(host.to_string()),
-                    port: Some(port),
-                };
-            }
-        }
+    if let Some((host, port)) = text.rsplit_once(':')
+        && let Ok(port) = port.parse::<u16>()
+        && !host.is_empty()
+        && (!host.contains(':') || host.ends_with(']'))
+    {
+        return Endpoint {
+            host: Some(host.to_string()),
+            port: Some(port),
+        };
     }
     Endpoint {
         host: (!text.is_empty()).then(|| text.to_string()),
@@ -309,13 +309,13 @@ fn read_text(facts: &mut Facts, line: &TraceLine) {
         });
         return;
     }
-    if let Some(returning) = &line.returning {
-        if let Some(function) = returning.function.filter(|f| f.starts_with("WinHttp")) {
-            facts.api = Some(ApiEdge::Stop {
-                api: function.to_string(),
-                result: Some(returning.code),
-            });
-        }
+    if let Some(returning) = &line.returning
+        && let Some(function) = returning.function.filter(|f| f.starts_with("WinHttp"))
+    {
+        facts.api = Some(ApiEdge::Stop {
+            api: function.to_string(),
+            result: Some(returning.code),
+        });
     }
     // `sys-req opening a connection to host:port (ip:port)`.
     if let Some(after) = line.text.split_once("connection to ").map(|(_, a)| a) {

@@ -307,3 +307,159 @@ fn requests_serialize() {
     assert_eq!(json[0]["errors"][0]["phase"], "receive_headers");
     assert_eq!(json[0]["errors"][0]["kind"], "timeout");
 }
+
+#[test]
+fn classify_event_on_dns_and_schannel_events() {
+    use super::failure::{DNS_CLIENT_PROVIDER, SCHANNEL_EVENTS_PROVIDER};
+    let mut fx = Fixture::new();
+    let dns = |status: u32| {
+        Payload::new()
+            .utf16("web02.contoso.local")
+            .u32(1)
+            .u64(0)
+            .u32(status)
+            .utf16("")
+    };
+    let not_found = fx.other(W3WP, DNS_CLIENT_PROVIDER, 3008, 4, dns(9003));
+    let no_records = fx.other(W3WP, DNS_CLIENT_PROVIDER, 3008, 4, dns(9501));
+    let resolved = fx.other(W3WP, DNS_CLIENT_PROVIDER, 3008, 4, dns(0));
+    let untrusted = fx.other(
+        W3WP,
+        SCHANNEL_EVENTS_PROVIDER,
+        514,
+        4,
+        Payload::new().u64(0x1234).u32(0x8009_0325),
+    );
+    let continuing = fx.other(
+        W3WP,
+        SCHANNEL_EVENTS_PROVIDER,
+        514,
+        4,
+        Payload::new().u64(0x1234).u32(0x0009_0312),
+    );
+    let session = fx.session();
+    let class = |frame: usize| {
+        let e = session.event(frame - 1).expect("event");
+        classify_event(&session, &e)
+    };
+    assert_eq!(
+        class(not_found),
+        Some(Failure {
+            kind: FailureKind::Dns,
+            code: Some(9003),
+            symbol: Some("DNS_ERROR_RCODE_NAME_ERROR".into())
+        })
+    );
+    assert_eq!(class(no_records), None);
+    assert_eq!(class(resolved), None);
+    assert_eq!(
+        class(untrusted).map(|f| (f.kind, f.code)),
+        Some((FailureKind::Tls, Some(0x8009_0325)))
+    );
+    assert_eq!(class(continuing), None);
+    // No WinHTTP request: these alone are not requests.
+    assert!(requests(&session).is_empty());
+}
+
+#[test]
+fn thread_groups_split_after_a_long_silence() {
+    let mut fx = Fixture::new();
+    fx.text(
+        W3WP,
+        "sys-recver failed to receive headers; error = WSAETIMEDOUT (10060)",
+    );
+    fx.wait_ms(301_000.0);
+    fx.text(
+        W3WP,
+        "sys-req failed to connect; error = WSAECONNREFUSED (10061)",
+    );
+    let list = requests(&fx.session());
+    let codes: Vec<Vec<u32>> = list
+        .iter()
+        .map(|r| r.errors.iter().map(|e| e.code).collect())
+        .collect();
+    assert_eq!(codes, [vec![10060], vec![10061]]);
+}
+
+#[test]
+fn an_asynchronous_failure_after_true_is_a_failure() {
+    let mut fx = Fixture::new();
+    fx.open_request(W3WP, CONNECT, REQUEST, "GET", "/async");
+    fx.call(W3WP, REQUEST, "WinHttpReceiveResponse", ", 0x0");
+    fx.succeed(W3WP, REQUEST, "WinHttpReceiveResponse");
+    fx.wait_ms(30_000.0);
+    fx.text(
+        W3WP,
+        "ERROR_WINHTTP_FROM_WIN32 mapped (WSAETIMEDOUT) 10060 to (ERROR_WINHTTP_TIMEOUT) 12002",
+    );
+    let list = requests(&fx.session());
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        list[0].outcome,
+        Outcome::Failed {
+            code: 12002,
+            symbol: Some("ERROR_WINHTTP_TIMEOUT".into())
+        }
+    );
+}
+
+#[test]
+fn tcp_events_of_a_reused_connection_go_to_its_latest_request() {
+    const CONNECTION: u64 = 0x1F6_C2B0_9470;
+    const TCB: u64 = 0xFFFF_B30C_5C2D_4B60;
+    let socket_event = || Payload::new().u64(CONNECTION).u64(0x6F8).u32(0);
+    let mut fx = Fixture::new();
+    fx.open_request(W3WP, CONNECT, REQUEST, "GET", "/a");
+    fx.webio(W3WP, 203, socket_event());
+    let connect = fx.tcp_connect(W3WP, TCB);
+    fx.tcp(W3WP, 1033, TCB, 0);
+    fx.close(W3WP, REQUEST);
+    fx.wait_ms(5000.0);
+    fx.open_request(W3WP_OTHER_THREAD, CONNECT, REQUEST_2, "GET", "/b");
+    let send = Payload::new()
+        .u64(CONNECTION)
+        .u64(1)
+        .u64(0x6F8)
+        .u64(2)
+        .u64(3)
+        .u32(0)
+        .u64(0);
+    fx.webio(W3WP_OTHER_THREAD, 213, send);
+    fx.wait_ms(9000.0);
+    // A retransmission timeout reported from a DPC names only the TCB.
+    let timeout = fx.tcp(super::fixture::DPC, 1046, TCB, 0xC000_00B5);
+    let list = requests(&fx.session());
+    assert_eq!(list.len(), 2);
+    assert!(list[0].frames.contains(&connect));
+    assert!(!list[0].frames.contains(&timeout));
+    assert_eq!(
+        list[1]
+            .errors
+            .iter()
+            .map(|e| (e.frame, e.kind))
+            .collect::<Vec<_>>(),
+        [(timeout, FailureKind::ConnectionAborted)]
+    );
+}
+
+#[test]
+fn a_trace_started_during_the_call_still_names_the_request() {
+    let mut fx = Fixture::new();
+    let failed = fx.text(
+        W3WP,
+        "sys-recver failed to receive headers; error = ? (1460)",
+    );
+    let stop = fx.api_stop(W3WP, REQUEST, "WinHttpReceiveResponse", 12002);
+    let list = requests(&fx.session());
+    assert_eq!(list.len(), 1, "{list:#?}");
+    // The handle-less line before the first handle was this request's.
+    assert_eq!(list[0].handle, Some(REQUEST));
+    assert_eq!((list[0].start_frame, list[0].end_frame), (failed, stop));
+    assert_eq!(
+        list[0].outcome,
+        Outcome::Failed {
+            code: 12002,
+            symbol: Some("ERROR_WINHTTP_TIMEOUT".into())
+        }
+    );
+}

@@ -144,10 +144,10 @@ pub(super) fn click_at(app: &mut App, column: u16, row: u16) {
     let l = app.layout();
     if contains(l.table, column, row) {
         app.focus = Pane::Table;
-        if let Some(target) = l.table_row_at(row, app.offset) {
-            if target < app.rows.len() {
-                app.select_row(target);
-            }
+        if let Some(target) = l.table_row_at(row, app.offset)
+            && target < app.rows.len()
+        {
+            app.select_row(target);
         }
     } else if let Some(area) = l.detail.filter(|r| contains(*r, column, row)) {
         app.focus = Pane::Detail;
