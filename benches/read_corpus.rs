@@ -44,7 +44,7 @@ fn main() {
                 std::hint::black_box(checksum);
                 events += trace.len();
                 index_bytes += trace.len() * std::mem::size_of::<etlview::etl::IndexEntry>()
-                    + trace.buffers().len() * std::mem::size_of::<etlview::etl::walk::Buffer>();
+                    + std::mem::size_of_val(trace.buffers());
             }
             best = best.min(start.elapsed());
         }

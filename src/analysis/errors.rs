@@ -110,12 +110,12 @@ impl Table {
         };
         let mut symbol_lines: HashMap<String, usize> = HashMap::new();
         let mut lines = text.lines().enumerate();
-        if let Some((_, header)) = lines.next() {
-            if !header.split('\t').eq(COLUMNS) {
-                table.problems.push(TableError::Header {
-                    found: header.to_string(),
-                });
-            }
+        if let Some((_, header)) = lines.next()
+            && !header.split('\t').eq(COLUMNS)
+        {
+            table.problems.push(TableError::Header {
+                found: header.to_string(),
+            });
         }
         for (index, raw) in lines {
             let line = index + 1;

@@ -197,21 +197,21 @@ impl Decoder {
     /// Reads the EventMetadata records of a trace (embedded TDH schemas).
     pub fn learn(&mut self, trace: &Trace) {
         for e in trace.events() {
-            if e.header.provider == ProviderId::Guid(EVENT_METADATA_GUID) {
-                if let Err(err) = self.metadata.add_record(e.header.opcode, e.payload()) {
-                    self.metadata_errors
-                        .push(format!("frame {}: embedded schema: {err}", e.frame + 1));
-                }
+            if e.header.provider == ProviderId::Guid(EVENT_METADATA_GUID)
+                && let Err(err) = self.metadata.add_record(e.header.opcode, e.payload())
+            {
+                self.metadata_errors
+                    .push(format!("frame {}: embedded schema: {err}", e.frame + 1));
             }
         }
     }
 
     /// The provider's name without decoding the payload (cheap).
     pub fn provider_name(&self, e: &Event) -> Option<String> {
-        if let Some(traits) = e.extended_item(ext_type::PROV_TRAITS) {
-            if let Ok(t) = parse_provider_traits(traits) {
-                return Some(t.name.to_string());
-            }
+        if let Some(traits) = e.extended_item(ext_type::PROV_TRAITS)
+            && let Ok(t) = parse_provider_traits(traits)
+        {
+            return Some(t.name.to_string());
         }
         match e.header.provider {
             ProviderId::Kernel { .. } => Some("MSNT_SystemTrace".to_string()),

@@ -215,23 +215,56 @@ fn next_header_inside(
 pub fn has_buffer_within(file: &[u8], limit: usize) -> bool {
     plausible_resync(file, 0)
         || (1..file.len().min(limit).saturating_sub(BUFFER_HEADER_LEN - 1))
-            .any(|at| plausible_resync(file, at))
+            .any(|at| may_be_header(file, at) && plausible_resync(file, at))
 }
 
-/// Finds the next plausible buffer header after damage at `from`.
-fn resync(file: &[u8], from: usize, session_buffer_size: usize) -> Option<usize> {
-    // Live-session files keep buffers at multiples of the session buffer size: try those first.
-    if session_buffer_size >= BUFFER_HEADER_LEN {
-        let mut at = from.div_ceil(session_buffer_size) * session_buffer_size;
-        while at < file.len() {
-            if plausible_resync(file, at) {
-                return Some(at);
-            }
-            at += session_buffer_size;
+/// Finds the next buffer header after damage: the nearest plausible one, so that no buffer
+/// is jumped over (compressed and relogged files pack buffers at any offset). Live-session
+/// files keep uncompressed buffers at multiples of the session buffer size; an uncompressed
+/// candidate elsewhere must declare exactly that size, which bytes inside a damaged buffer
+/// practically never do. Every byte is examined at most once per walk, so many damaged spots
+/// cost linear time.
+struct Resync {
+    session_buffer_size: usize,
+    /// Every position below this was tried; `found` is the plausible one, if any.
+    tried_to: usize,
+    found: Option<usize>,
+}
+
+impl Resync {
+    fn new(session_buffer_size: usize) -> Self {
+        Resync {
+            session_buffer_size,
+            tried_to: 0,
+            found: None,
         }
     }
-    (from + 1..file.len().saturating_sub(BUFFER_HEADER_LEN - 1))
-        .find(|&at| plausible_resync(file, at))
+
+    /// The first plausible header after `from` (`from` never decreases between calls).
+    fn next(&mut self, file: &[u8], from: usize) -> Option<usize> {
+        if let Some(found) = self.found.filter(|&f| f > from) {
+            return Some(found);
+        }
+        let end = file.len().saturating_sub(BUFFER_HEADER_LEN - 1);
+        let start = (from + 1).max(self.tried_to);
+        self.found = (start..end).find(|&at| self.candidate(file, at));
+        self.tried_to = self.found.map_or(end, |at| at + 1);
+        self.found
+    }
+
+    fn candidate(&self, file: &[u8], at: usize) -> bool {
+        if !may_be_header(file, at) || !plausible_resync(file, at) {
+            return false;
+        }
+        let stride = self.session_buffer_size;
+        if stride < BUFFER_HEADER_LEN || at.is_multiple_of(stride) {
+            return true;
+        }
+        let Some(header) = file.get(at..).and_then(|b| layout::buffer_header(b).ok()) else {
+            return false;
+        };
+        header.is_compressed() || header.buffer_size as usize == stride
+    }
 }
 
 /// Result of walking the buffer chain.
@@ -245,6 +278,7 @@ pub struct BufferWalk {
 /// so that callers can expand them on a thread pool.
 pub fn walk_buffers(file: &[u8], session_buffer_size: usize) -> BufferWalk {
     let mut walk = BufferWalk::default();
+    let mut resync = Resync::new(session_buffer_size);
     let mut at = 0usize;
     while at + BUFFER_HEADER_LEN <= file.len() {
         let rest = &file[at..];
@@ -252,7 +286,7 @@ pub fn walk_buffers(file: &[u8], session_buffer_size: usize) -> BufferWalk {
             Ok(h) if h.buffer_size == 0 && rest.iter().all(|&b| b == 0) => break,
             Ok(h) if plausible_header(&h, rest.len()) => h,
             _ => {
-                let next = resync(file, at, session_buffer_size);
+                let next = resync.next(file, at);
                 let end = next.unwrap_or(file.len());
                 if rest.iter().take(end - at).all(|&b| b == 0) && next.is_none() {
                     break; // zero-filled tail (preallocated or truncated file)
@@ -490,5 +524,33 @@ mod tests {
                 "{issue}"
             );
         }
+    }
+
+    #[test]
+    fn resync_after_gaps_never_jumps_over_unaligned_buffers() {
+        // Buffers of the 1 KiB session size, each after 8 bytes of garbage, so that they sit
+        // off the multiples of 1 KiB except now and then (every 128th lands on one).
+        let file = written(false);
+        let header_buffer = &file[..1024];
+        let data_buffers: Vec<&[u8]> = file[1024..].chunks(1024).collect();
+        let mut shifted = header_buffer.to_vec();
+        for _ in 0..40 {
+            for buffer in &data_buffers {
+                shifted.extend([0x11; 8]);
+                shifted.extend(*buffer);
+            }
+        }
+        let mut walk = walk_buffers(&shifted, 1024);
+        let counts = records_per_buffer(&shifted, &mut walk);
+        assert_eq!(counts.len(), 1 + 40 * data_buffers.len());
+        let records: usize = counts.iter().map(|(_, n)| n).sum();
+        assert_eq!(records, 1 + 40 * 60);
+        assert!(
+            walk.issues
+                .iter()
+                .all(|i| i.kind == IssueKind::BadBufferHeader && i.skipped_bytes == 8),
+            "{:?}",
+            walk.issues.first()
+        );
     }
 }

@@ -87,10 +87,10 @@ fn boxed(result: PResult<'_, Expr>) -> PResult<'_, Box<Expr>> {
 
 /// One operand as itself, several as a `build` node.
 fn flatten(mut items: Vec<Expr>, build: fn(Vec<Expr>) -> Expr) -> Expr {
-    if items.len() == 1 {
-        if let Some(only) = items.pop() {
-            return only;
-        }
+    if items.len() == 1
+        && let Some(only) = items.pop()
+    {
+        return only;
     }
     build(items)
 }
@@ -383,14 +383,14 @@ impl<'s> Parser<'s> {
                 .with_expected([")"]),
             );
         }
-        if let Some(after_close) = at.strip_prefix(')') {
-            if skip_ws(open.get(1..).unwrap_or("")).len() == at.len() {
-                let span = open_span.start..self.offset(after_close);
-                return fail(FilterError::new(
-                    span,
-                    "empty parentheses: write a condition inside",
-                ));
-            }
+        if let Some(after_close) = at.strip_prefix(')')
+            && skip_ws(open.get(1..).unwrap_or("")).len() == at.len()
+        {
+            let span = open_span.start..self.offset(after_close);
+            return fail(FilterError::new(
+                span,
+                "empty parentheses: write a condition inside",
+            ));
         }
         let (span, found) = self.token_at(at);
         let column = self

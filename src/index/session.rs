@@ -385,12 +385,11 @@ impl Session {
         let mut row = self.row_decoded(e, d);
         // Captured frames show their top protocol and a one-line summary, as Network Monitor did.
         if matches!(e.header.provider, ProviderId::Guid(g) if g == crate::packet::NDIS_PROVIDER || g == crate::packet::PKTMON_PROVIDER)
+            && let Some(frame) = crate::packet::frame_of(self, e)
         {
-            if let Some(frame) = crate::packet::frame_of(self, e) {
-                let summary = crate::packet::summarize(&frame);
-                row.decoded.protocol = Some(summary.protocol);
-                row.decoded.message = Some(summary.text);
-            }
+            let summary = crate::packet::summarize(&frame);
+            row.decoded.protocol = Some(summary.protocol);
+            row.decoded.message = Some(summary.text);
         }
         row
     }

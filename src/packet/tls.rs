@@ -86,11 +86,11 @@ fn describe_record(
             let Some(&handshake_type) = body.first() else {
                 return "Handshake".into();
             };
-            if handshake_type == 1 {
-                if let Some(hello) = client_hello_extensions(body) {
-                    *sni = hello.0.or(sni.take());
-                    alpn.extend(hello.1);
-                }
+            if handshake_type == 1
+                && let Some(hello) = client_hello_extensions(body)
+            {
+                *sni = hello.0.or(sni.take());
+                alpn.extend(hello.1);
             }
             handshake_name(handshake_type)
         }

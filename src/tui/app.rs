@@ -89,9 +89,7 @@ pub enum Bar {
 pub enum ViewKind {
     Processes,
     Providers,
-    /// WinHTTP requests. TODO(requests): fill from `session.requests()` once the session
-    /// correlates requests (target, duration, outcome); Enter should then filter to the
-    /// request's frames. Until then the view explains that it is not available.
+    /// Correlated WinHTTP requests (target, duration, outcome); Enter filters to their frames.
     Requests,
 }
 
@@ -170,6 +168,8 @@ pub struct DetailState {
 pub struct ViewsState {
     pub processes: Option<Vec<ProcessSummary>>,
     pub providers: Option<Vec<ProviderSummary>>,
+    /// Correlated WinHTTP requests.
+    pub requests: Option<Vec<crate::analysis::correlate::Request>>,
     pub summaries_requested: bool,
     pub cursor: usize,
 }
@@ -372,7 +372,7 @@ impl App {
         match kind {
             ViewKind::Processes => self.views.processes.as_ref().map_or(0, Vec::len),
             ViewKind::Providers => self.views.providers.as_ref().map_or(0, Vec::len),
-            ViewKind::Requests => 0,
+            ViewKind::Requests => self.views.requests.as_ref().map_or(0, Vec::len),
         }
     }
 

@@ -417,7 +417,7 @@ fn add_selected_field_to_filter(app: &mut App) {
 fn open_view(app: &mut App, kind: ViewKind) {
     app.overlay = Overlay::View(kind);
     app.views.cursor = 0;
-    if kind != ViewKind::Requests && !app.views.summaries_requested {
+    if !app.views.summaries_requested {
         app.views.summaries_requested = true;
         app.outbox.push(Job::Summaries);
     }
@@ -447,7 +447,16 @@ fn filter_by_view_entry(app: &mut App, kind: ViewKind) {
             .as_ref()
             .and_then(|v| v.get(cursor))
             .map(|p| p.filter.clone()),
-        ViewKind::Requests => None,
+        ViewKind::Requests => app
+            .views
+            .requests
+            .as_ref()
+            .and_then(|v| v.get(cursor))
+            .filter(|r| !r.frames.is_empty())
+            .map(|r| {
+                let frames: Vec<String> = r.frames.iter().map(usize::to_string).collect();
+                format!("FrameNumber in {{{}}}", frames.join(", "))
+            }),
     };
     if let Some(expr) = expr {
         app.overlay = Overlay::None;
@@ -517,9 +526,11 @@ pub fn on_outcome(app: &mut App, outcome: Outcome) {
         Outcome::Summaries {
             processes,
             providers,
+            requests,
         } => {
             app.views.processes = Some(processes);
             app.views.providers = Some(providers);
+            app.views.requests = Some(requests);
         }
         Outcome::FilterReady => {
             app.filter.ready = true;

@@ -52,6 +52,7 @@ pub enum Outcome {
     Summaries {
         processes: Vec<ProcessSummary>,
         providers: Vec<ProviderSummary>,
+        requests: Vec<crate::analysis::correlate::Request>,
     },
     /// Filters can now be validated without delay.
     FilterReady,
@@ -81,11 +82,13 @@ impl std::fmt::Debug for Outcome {
             Outcome::Summaries {
                 processes,
                 providers,
+                requests,
             } => write!(
                 f,
-                "Summaries({} processes, {} providers)",
+                "Summaries({} processes, {} providers, {} requests)",
                 processes.len(),
-                providers.len()
+                providers.len(),
+                requests.len()
             ),
             Outcome::FilterReady => write!(f, "FilterReady"),
         }
@@ -140,6 +143,7 @@ pub fn execute(job: Job, session: &Session) -> Outcome {
         Job::Summaries => Outcome::Summaries {
             processes: session.processes(),
             providers: session.providers(),
+            requests: crate::analysis::correlate::requests(session),
         },
     }
 }

@@ -187,12 +187,11 @@ impl<'s> Parser<'s> {
             } else {
                 break;
             };
-            if separator == Separator::Dot {
-                if let Some(method) =
+            if separator == Separator::Dot
+                && let Some(method) =
                     self.contains_method(input, rest, after_sep, &prefix, &segments)?
-                {
-                    return Ok(method);
-                }
+            {
+                return Ok(method);
             }
             let Ok((after_name, name)) = ident(after_sep) else {
                 let span = self.span_between(rest, after_sep);
@@ -397,7 +396,7 @@ impl<'s> Parser<'s> {
                     .unwrap_or(digits);
                 let digits: String = digits.chars().filter(|c| !c.is_whitespace()).collect();
                 if !digits.is_empty()
-                    && digits.len() % 2 == 0
+                    && digits.len().is_multiple_of(2)
                     && digits.chars().all(|c| c.is_ascii_hexdigit())
                 {
                     Ok(())

@@ -116,10 +116,10 @@ impl<'s> Parser<'s> {
     /// Literals starting with a hex letter or `:` (unbraced GUID, IPv6); anything else is a
     /// name, so this backtracks instead of failing.
     fn hex_letter_literal(&self, input: &'s str) -> PResult<'s, Literal> {
-        if starts_like_guid(input) {
-            if let Some(found) = self.unbraced_guid(input) {
-                return Ok(found);
-            }
+        if starts_like_guid(input)
+            && let Some(found) = self.unbraced_guid(input)
+        {
+            return Ok(found);
         }
         match self.ip(input) {
             Ok(Some(found)) => Ok(found),
@@ -322,12 +322,12 @@ impl<'s> Parser<'s> {
             ("us", DurationUnit::Microseconds),
             ("s", DurationUnit::Seconds),
         ] {
-            if let Some(after_unit) = rest.strip_prefix(suffix) {
-                if !continues_token(after_unit) {
-                    unit = Some(found);
-                    rest = after_unit;
-                    break;
-                }
+            if let Some(after_unit) = rest.strip_prefix(suffix)
+                && !continues_token(after_unit)
+            {
+                unit = Some(found);
+                rest = after_unit;
+                break;
             }
         }
         if int_len == 0 || continues_token(rest) {

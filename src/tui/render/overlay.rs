@@ -180,14 +180,61 @@ pub fn render_view(
             frame.render_widget(Table::new(rows, widths).header(header), inner);
         }
         ViewKind::Requests => {
-            // TODO(requests): list `session.requests()` (target, duration, outcome) once the
-            // session correlates WinHTTP requests; Enter then filters to a request's frames.
-            let text = "WinHTTP requests are not correlated yet. Meanwhile: press f and filter, \
-                        e.g. Message contains \"ERROR_WINHTTP\", or use n/N to walk the failures.";
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, theme.dim)).wrap(Wrap { trim: true }),
-                inner,
-            );
+            let Some(requests) = &app.views.requests else {
+                frame.render_widget(pending("WinHTTP requests"), inner);
+                return;
+            };
+            if requests.is_empty() {
+                let text = "No WinHTTP requests in this trace (WinHttp events from a netsh \
+                            InternetClient trace are needed).";
+                frame.render_widget(
+                    Paragraph::new(Line::styled(text, theme.dim)).wrap(Wrap { trim: true }),
+                    inner,
+                );
+                return;
+            }
+            let rows = requests
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(visible)
+                .map(|(i, r)| {
+                    use crate::analysis::correlate::Outcome as RequestOutcome;
+                    let (outcome, failed) = match &r.outcome {
+                        RequestOutcome::Ok(Some(status)) => (format!("{status}"), false),
+                        RequestOutcome::Ok(None) => ("ok".to_string(), false),
+                        RequestOutcome::Failed { code, symbol } => (
+                            format!("{} ({code})", symbol.as_deref().unwrap_or("error")),
+                            true,
+                        ),
+                        RequestOutcome::Unknown => ("?".to_string(), false),
+                    };
+                    let style = if i == app.views.cursor {
+                        theme.selected
+                    } else if failed {
+                        theme.failure
+                    } else {
+                        ratatui::style::Style::default()
+                    };
+                    Row::new(vec![
+                        r.start_frame.to_string(),
+                        for_terminal(&r.process).into_owned(),
+                        for_terminal(r.target.as_deref().unwrap_or("-")).into_owned(),
+                        format!("{:.3} s", r.duration_secs),
+                        outcome,
+                    ])
+                    .style(style)
+                });
+            let widths = [
+                Constraint::Length(7),
+                Constraint::Fill(1),
+                Constraint::Fill(3),
+                Constraint::Length(11),
+                Constraint::Fill(2),
+            ];
+            let header =
+                Row::new(["Frame", "Process", "Target", "Duration", "Outcome"]).style(theme.header);
+            frame.render_widget(Table::new(rows, widths).header(header), inner);
         }
     }
 }
