@@ -262,13 +262,23 @@ fn providers_view_filters_by_the_selected_provider() {
     run_jobs(&mut app);
     assert_eq!(app.filter.applied, providers[0].filter);
     assert_eq!(app.rows.len(), 30);
-    // Switching views from inside a view, and the requests placeholder.
+    // Switching views from inside a view; Enter on a request filters to its frames.
     press(&mut app, &[Action::ShowProcesses, Action::ShowRequests]);
     assert_eq!(app.overlay, Overlay::View(ViewKind::Requests));
+    let requests = app.views.requests.clone().expect("requests computed");
     update(&mut app, Action::Activate);
-    assert_eq!(app.overlay, Overlay::View(ViewKind::Requests));
-    update(&mut app, Action::Cancel);
-    assert_eq!(app.overlay, Overlay::None);
+    match requests.first().filter(|r| !r.frames.is_empty()) {
+        Some(r) => {
+            assert_eq!(app.overlay, Overlay::None);
+            run_jobs(&mut app);
+            assert_eq!(app.rows.len(), r.frames.len());
+        }
+        None => {
+            assert_eq!(app.overlay, Overlay::View(ViewKind::Requests));
+            update(&mut app, Action::Cancel);
+            assert_eq!(app.overlay, Overlay::None);
+        }
+    }
 }
 
 #[test]
