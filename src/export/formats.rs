@@ -144,39 +144,14 @@ fn csv_record(r: &EventRow) -> Vec<String> {
 
 /// The Network Monitor-like summary line.
 pub fn text_line(r: &EventRow) -> String {
-    let d = &r.decoded;
-    let process = match (&d.process, r.pid) {
-        (Some(p), _) => p.clone(),
-        (None, Some(pid)) => format!("({pid})"),
-        (None, None) => "-".to_string(),
-    };
-    let protocol = d
-        .protocol
-        .clone()
-        .or_else(|| d.provider_name.clone())
-        .or_else(|| r.provider.clone())
-        .unwrap_or_else(|| "-".to_string());
-    let event = d.event_name.clone().unwrap_or_else(|| {
-        if let Some(hook) = &r.hook {
-            format!("hook {hook}")
-        } else {
-            format!("id {} op {}", r.id, r.opcode)
-        }
-    });
-    let description = d.message.clone().unwrap_or_else(|| match &d.fields {
-        Some(f) if !f.is_empty() => f
-            .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}={s}"),
-                v => format!("{k}={v}"),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ => String::new(),
-    });
     let line = format!(
         "{:>7} {} {:<22} {:<40} {:<28} {}",
-        r.frame, r.time, process, protocol, event, description
+        r.frame,
+        r.time,
+        r.process_label(),
+        r.protocol_label(),
+        r.event_label(),
+        r.description()
     );
     sanitize::for_terminal(line.trim_end()).into_owned()
 }

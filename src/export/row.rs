@@ -81,3 +81,52 @@ impl EventRow {
         }
     }
 }
+
+impl EventRow {
+    /// UTProcessName, else `(pid)`, else `-`.
+    pub fn process_label(&self) -> String {
+        match (&self.decoded.process, self.pid) {
+            (Some(p), _) => p.clone(),
+            (None, Some(pid)) => format!("({pid})"),
+            (None, None) => "-".to_string(),
+        }
+    }
+
+    /// ProtocolName, else the provider name, else its GUID.
+    pub fn protocol_label(&self) -> String {
+        let d = &self.decoded;
+        d.protocol
+            .clone()
+            .or_else(|| d.provider_name.clone())
+            .or_else(|| self.provider.clone())
+            .unwrap_or_else(|| "-".to_string())
+    }
+
+    /// The event name, else the kernel hook, else id and opcode.
+    pub fn event_label(&self) -> String {
+        self.decoded
+            .event_name
+            .clone()
+            .unwrap_or_else(|| match &self.hook {
+                Some(hook) => format!("hook {hook}"),
+                None => format!("id {} op {}", self.id, self.opcode),
+            })
+    }
+
+    /// The message, else `name=value` pairs of the decoded fields (Network Monitor's
+    /// Description without the protocol prefix).
+    pub fn description(&self) -> String {
+        let d = &self.decoded;
+        d.message.clone().unwrap_or_else(|| match &d.fields {
+            Some(f) => f
+                .iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => format!("{k}={s}"),
+                    v => format!("{k}={v}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => String::new(),
+        })
+    }
+}

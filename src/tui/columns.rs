@@ -81,45 +81,16 @@ pub struct RowCells {
 impl RowCells {
     /// Builds the cells from an output row, with the fallbacks of the text export.
     pub fn from_row(row: &EventRow, time: String) -> RowCells {
-        let decoded = &row.decoded;
-        let process = match (&decoded.process, row.pid) {
-            (Some(name), _) => name.clone(),
-            (None, Some(pid)) => format!("({pid})"),
-            (None, None) => "-".to_string(),
-        };
+        let process = row.process_label();
         let pid_tid = match (row.pid, row.tid) {
             (Some(p), Some(t)) => format!("{p}/{t}"),
             (Some(p), None) => format!("{p}/-"),
             (None, Some(t)) => format!("-/{t}"),
             (None, None) => "-".to_string(),
         };
-        let protocol = decoded
-            .protocol
-            .clone()
-            .or_else(|| decoded.provider_name.clone())
-            .or_else(|| row.provider.clone())
-            .unwrap_or_else(|| "-".to_string());
-        let event = decoded
-            .event_name
-            .clone()
-            .unwrap_or_else(|| match &row.hook {
-                Some(hook) => format!("hook {hook}"),
-                None => format!("id {} op {}", row.id, row.opcode),
-            });
-        let description = decoded
-            .message
-            .clone()
-            .unwrap_or_else(|| match &decoded.fields {
-                Some(fields) => fields
-                    .iter()
-                    .map(|(k, v)| match v {
-                        serde_json::Value::String(s) => format!("{k}={s}"),
-                        v => format!("{k}={v}"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                None => String::new(),
-            });
+        let protocol = row.protocol_label();
+        let event = row.event_label();
+        let description = row.description();
         let clean = |s: &str| for_terminal(s).into_owned();
         RowCells {
             frame: row.frame.to_string(),
