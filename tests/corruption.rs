@@ -3,6 +3,9 @@
 //! (never a panic's 101 or a signal) in bounded time and memory, and every buffer the damage
 //! did not touch must still yield exactly the events it held before.
 
+// A damage is a list of byte ranges; one range is a list too, not a typo for a range.
+#![allow(clippy::single_range_in_vec_init)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -91,7 +94,7 @@ fn damages(original: &[u8], spans: &[Range<usize>], rng: &mut Rng) -> Vec<Damage
         out.push(Damage {
             what: format!("truncated at {cut:#x}"),
             bytes: original[..cut].to_vec(),
-            touched: [cut..len].into(),
+            touched: vec![cut..len],
         });
     }
 
@@ -131,7 +134,7 @@ fn damages(original: &[u8], spans: &[Range<usize>], rng: &mut Rng) -> Vec<Damage
                     if plausible { "plausible" } else { "random" }
                 ),
                 bytes,
-                touched: [victim..victim + BUFFER_HEADER_LEN].into(),
+                touched: vec![victim..victim + BUFFER_HEADER_LEN],
             });
         }
     }
@@ -166,7 +169,7 @@ fn damages(original: &[u8], spans: &[Range<usize>], rng: &mut Rng) -> Vec<Damage
         out.push(Damage {
             what: format!("zeroed page {start:#x}..{end:#x}"),
             bytes,
-            touched: [start..end].into(),
+            touched: vec![start..end],
         });
     }
     out

@@ -355,7 +355,11 @@ fn scan_buffer(file: &[u8], index: u32, buffer: &mut Buffer) -> (Vec<IndexEntry>
             buffer: Some(index),
             payload_offset: Some(offset),
             skipped_bytes: payload.len() - offset,
-            detail: format!("{detail}; rest of buffer skipped"),
+            detail: if buffer.is_compressed() {
+                format!("{detail}; rest of the decompressed buffer skipped")
+            } else {
+                format!("{detail}; rest of buffer skipped")
+            },
         });
     }
     (entries, issues)

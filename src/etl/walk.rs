@@ -109,7 +109,9 @@ pub struct Issue {
     pub buffer: Option<u32>,
     /// Offset inside the buffer payload (after the 72-byte header), when inside a buffer.
     pub payload_offset: Option<usize>,
-    /// Bytes skipped because of it.
+    /// Bytes skipped because of it: file bytes, except for damage found inside the expanded
+    /// payload of a compressed buffer, where they count decompressed bytes (the damaged
+    /// records have no file range of their own there).
     pub skipped_bytes: usize,
     pub detail: String,
 }
