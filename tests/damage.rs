@@ -15,6 +15,26 @@ fn per_buffer(trace: &Trace) -> std::collections::BTreeMap<usize, usize> {
     m
 }
 
+/// The undamaged sample: its bytes, events per buffer, and each buffer's (offset, size).
+fn baseline(
+    shared: &std::path::Path,
+    name: &str,
+) -> (
+    Vec<u8>,
+    std::collections::BTreeMap<usize, usize>,
+    Vec<(usize, usize)>,
+) {
+    let bytes = std::fs::read(shared.join("samples").join(name)).unwrap();
+    let full = Trace::from_bytes(bytes.clone()).unwrap();
+    let sizes = full
+        .buffers()
+        .iter()
+        .map(|b| (b.file_offset, b.header.buffer_size as usize))
+        .collect();
+    let counts = per_buffer(&full);
+    (bytes, counts, sizes)
+}
+
 /// Deterministic xorshift, so failures reproduce.
 fn rng(seed: u64) -> impl FnMut() -> u64 {
     let mut x = seed.max(1);
@@ -40,14 +60,7 @@ fn truncation_keeps_every_whole_buffer_before_the_cut() {
         return;
     };
     for name in SAMPLES {
-        let bytes = std::fs::read(shared.join("samples").join(name)).unwrap();
-        let full = Trace::from_bytes(bytes.clone()).unwrap();
-        let full_counts = per_buffer(&full);
-        let sizes: Vec<(usize, usize)> = full
-            .buffers()
-            .iter()
-            .map(|b| (b.file_offset, b.header.buffer_size as usize))
-            .collect();
+        let (bytes, full_counts, sizes) = baseline(&shared, name);
         let mut next = rng(bytes.len() as u64);
         for _ in 0..40 {
             let cut = (next() as usize) % bytes.len();
@@ -83,14 +96,7 @@ fn byte_flips_only_affect_the_buffer_they_hit() {
         return;
     };
     for name in SAMPLES {
-        let bytes = std::fs::read(shared.join("samples").join(name)).unwrap();
-        let full = Trace::from_bytes(bytes.clone()).unwrap();
-        let full_counts = per_buffer(&full);
-        let sizes: Vec<(usize, usize)> = full
-            .buffers()
-            .iter()
-            .map(|b| (b.file_offset, b.header.buffer_size as usize))
-            .collect();
+        let (bytes, full_counts, sizes) = baseline(&shared, name);
         let mut next = rng(7 + bytes.len() as u64);
         for _ in 0..60 {
             let mut damaged = bytes.clone();
