@@ -6,7 +6,7 @@ mod common;
 use etlview::etl::Trace;
 
 /// Events per buffer index, for comparing what survived.
-fn per_buffer(trace: &Trace) -> std::collections::BTreeMap<usize, usize> {
+fn per_buffer(trace: &Trace) -> Counts {
     let mut m = std::collections::BTreeMap::new();
     for e in trace.index_entries() {
         *m.entry(trace.buffers()[e.buffer as usize].file_offset)
