@@ -15,15 +15,11 @@ fn per_buffer(trace: &Trace) -> Counts {
     m
 }
 
+/// Events per buffer, keyed by the buffer's file offset.
+type Counts = std::collections::BTreeMap<usize, usize>;
+
 /// The undamaged sample: its bytes, events per buffer, and each buffer's (offset, size).
-fn baseline(
-    shared: &std::path::Path,
-    name: &str,
-) -> (
-    Vec<u8>,
-    std::collections::BTreeMap<usize, usize>,
-    Vec<(usize, usize)>,
-) {
+fn baseline(shared: &std::path::Path, name: &str) -> (Vec<u8>, Counts, Vec<(usize, usize)>) {
     let bytes = std::fs::read(shared.join("samples").join(name)).unwrap();
     let full = Trace::from_bytes(bytes.clone()).unwrap();
     let sizes = full
