@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use etlview::decode::decoder::EVENT_METADATA_GUID;
 use etlview::decode::event_info::parse_event_info;
 use etlview::etl::event::ext_type;
 use etlview::etl::walk::{BufferData, walk_buffers};
@@ -14,13 +15,9 @@ use etlview::etl::{ProviderId, Trace, xpress};
 use etlview::index::session::trace_text_of;
 use etlview::index::{Session, SessionOptions};
 use etlview::packet::{self, Direction, Media};
-use uuid::Uuid;
 
 /// Largest seed file written.
 pub const MAX_SEED: usize = 64 * 1024;
-
-/// GUID of KernelTraceControl's EventMetadata records (embedded TDH schemas).
-const EVENT_METADATA: Uuid = uuid::uuid!("bbccf6c1-6cd1-48c4-80ff-839482e37671");
 
 /// Seeds per target, by file name.
 #[derive(Default)]
@@ -158,7 +155,7 @@ fn from_sample(c: &mut Corpora, path: &Path) {
         if let Some(traits) = e.extended_item(ext_type::PROV_TRAITS) {
             c.add("tracelogging", format!("traits-{name}"), traits.to_vec());
         }
-        if e.header.provider == ProviderId::Guid(EVENT_METADATA) && meta_seen < 6 {
+        if e.header.provider == ProviderId::Guid(EVENT_METADATA_GUID) && meta_seen < 6 {
             meta_seen += 1;
             let blob = e.payload();
             let mut seed = (blob.len() as u16).to_le_bytes().to_vec();
