@@ -285,10 +285,11 @@ fn damaged_samples_never_crash_and_lose_nothing_undamaged() {
             let label = format!("{name}, {}", damage.what);
 
             // The library: untouched buffers keep their events.
-            let after = Trace::from_bytes(damage.bytes.clone())
-                .map(|t| events_per_buffer(&t))
-                .unwrap_or_default();
+            let damaged = Trace::from_bytes(damage.bytes.clone()).ok();
+            let after = damaged.as_ref().map(events_per_buffer).unwrap_or_default();
+            let mut expected = 0;
             for span in spans.iter().filter(|s| s.end <= damage.bytes.len()) {
+                expected += before.get(&span.start).unwrap_or(&0);
                 if damage.touched.iter().any(|t| overlaps(t, span)) {
                     continue;
                 }
@@ -298,6 +299,16 @@ fn damaged_samples_never_crash_and_lose_nothing_undamaged() {
                     "{label}: untouched buffer {:#x}..{:#x} changed its event count",
                     span.start,
                     span.end
+                );
+            }
+
+            // Nothing is lost silently: events missing from the buffers still in the file
+            // come with at least one reported issue.
+            if let Some(damaged) = &damaged {
+                let lost = expected.saturating_sub(damaged.len());
+                assert!(
+                    lost == 0 || !damaged.issues().is_empty(),
+                    "{label}: {lost} events lost without any issue reported"
                 );
             }
 

@@ -97,6 +97,9 @@ pub enum IssueKind {
     BadRecord,
     /// Non-filler bytes after the last record that do not form a record.
     TrailingGarbage,
+    /// Zero bytes where the buffer header says records continue (a zeroed page, or space
+    /// preallocated and never written); read as the end of the buffer's records.
+    ZeroFilledData,
 }
 
 /// One reported problem: what, where (absolute file offset), and how many bytes it cost.
@@ -393,7 +396,13 @@ pub fn walk_records(
             return None;
         }
         if marker == 0 && rest.iter().all(|&b| b == 0) {
-            return None; // zero-filled remainder
+            // Real buffers end their records exactly at the end of data; zeros before it are
+            // a zeroed page or unwritten space, and records there (if any) are gone.
+            return Some((
+                off,
+                IssueKind::ZeroFilledData,
+                format!("{} zero bytes before the buffer's end of data", rest.len()),
+            ));
         }
         match layout::record_prefix(rest) {
             Ok(prefix) => {
@@ -554,5 +563,17 @@ mod tests {
             "{:?}",
             walk.issues.first()
         );
+    }
+
+    #[test]
+    fn zeros_before_the_end_of_data_are_reported() {
+        let mut payload = record(0x02, 0x20, 5);
+        payload.extend([0u8; 0x40]);
+        let mut count = 0;
+        let issue = walk_records(&payload, |_| count += 1).unwrap();
+        assert_eq!(count, 1);
+        assert_eq!(issue.0, 0x20);
+        assert_eq!(issue.1, IssueKind::ZeroFilledData);
+        assert!(issue.2.starts_with("64 zero bytes"), "{}", issue.2);
     }
 }
