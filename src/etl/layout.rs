@@ -55,6 +55,46 @@ fn run<'a, T>(
         })
 }
 
+/// Takes the fixed-size head of a hot per-record layout in one length check. The record
+/// headers below are read for every record while indexing and on every access, so they read
+/// their fields at constant offsets of this array (plain loads) instead of one nom call per
+/// field; the variable-length layouts further down use nom.
+#[inline]
+fn fixed<'a, const N: usize>(
+    what: &'static str,
+    input: &'a [u8],
+) -> Result<&'a [u8; N], LayoutError> {
+    input.first_chunk::<N>().ok_or(LayoutError {
+        what,
+        need: N,
+        have: input.len(),
+    })
+}
+
+#[inline]
+fn u16_at<const N: usize>(bytes: &[u8; N], at: usize) -> u16 {
+    u16::from_le_bytes([bytes[at], bytes[at + 1]])
+}
+
+#[inline]
+fn u32_at<const N: usize>(bytes: &[u8; N], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+#[inline]
+fn u64_at<const N: usize>(bytes: &[u8; N], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+#[inline]
+fn guid_at<const N: usize>(bytes: &[u8; N], at: usize) -> [u8; 16] {
+    let mut guid = [0u8; 16];
+    guid.copy_from_slice(&bytes[at..at + 16]);
+    guid
+}
+
 fn guid_bytes(input: &[u8]) -> IResult<&[u8], [u8; 16]> {
     let (rest, bytes) = take(16usize)(input)?;
     let mut out = [0u8; 16];
@@ -333,8 +373,13 @@ pub const WPP_POINTER64: u16 = 0x0080;
 /// Reads the framing of the record at the start of `input` (which ends at the buffer's
 /// valid data). Cheap: this runs once per record while indexing.
 pub fn record_prefix(input: &[u8]) -> Result<RecordPrefix, RecordFault> {
-    let head = run("record marker", 8, input, (le_u16, le_u16, le_u16, le_u16))
-        .map_err(RecordFault::Layout)?;
+    let bytes = fixed::<8>("record marker", input).map_err(RecordFault::Layout)?;
+    let head = (
+        u16_at(bytes, 0),
+        u16_at(bytes, 2),
+        u16_at(bytes, 4),
+        u16_at(bytes, 6),
+    );
     let marker = u32::from(head.0) | (u32::from(head.1) << 16);
     let kind = match classify_marker(marker) {
         Marker::Record(kind) => kind,
@@ -407,42 +452,30 @@ pub struct KernelHeader {
 pub fn kernel_header(kind: HeaderKind, input: &[u8]) -> Result<KernelHeader, LayoutError> {
     let need = kind.fixed_len();
     match kind {
-        HeaderKind::Perfinfo32 | HeaderKind::Perfinfo64 => run(
-            "perfinfo header",
-            need,
-            input,
-            (le_u16, le_u16, le_u16, le_u16, le_i64),
-        )
-        .map(|(version_word, _, _, hook_id, timestamp)| KernelHeader {
-            version_word,
-            hook_id,
-            thread_process: None,
-            timestamp,
-            cpu_times: None,
-        }),
+        HeaderKind::Perfinfo32 | HeaderKind::Perfinfo64 => {
+            let b = fixed::<0x10>("perfinfo header", input)?;
+            Ok(KernelHeader {
+                version_word: u16_at(b, 0),
+                hook_id: u16_at(b, 6),
+                thread_process: None,
+                timestamp: u64_at(b, 8) as i64,
+                cpu_times: None,
+            })
+        }
         _ => {
+            let b = fixed::<0x18>("system header", input).map_err(|e| LayoutError { need, ..e })?;
             let full = matches!(kind, HeaderKind::System32 | HeaderKind::System64);
-            let (version_word, _, _, hook_id, tid, pid, timestamp) = run(
-                "system header",
-                need,
-                input,
-                (le_u16, le_u16, le_u16, le_u16, le_u32, le_u32, le_i64),
-            )?;
             let cpu_times = if full {
-                Some(run(
-                    "system header cpu times",
-                    need,
-                    input.get(0x18..).unwrap_or_default(),
-                    (le_u32, le_u32),
-                )?)
+                let t = fixed::<0x20>("system header cpu times", input)?;
+                Some((u32_at(t, 0x18), u32_at(t, 0x1C)))
             } else {
                 None
             };
             Ok(KernelHeader {
-                version_word,
-                hook_id,
-                thread_process: Some((tid, pid)),
-                timestamp,
+                version_word: u16_at(b, 0),
+                hook_id: u16_at(b, 6),
+                thread_process: Some((u32_at(b, 8), u32_at(b, 0x0C))),
+                timestamp: u64_at(b, 0x10) as i64,
                 cpu_times,
             })
         }
@@ -528,34 +561,23 @@ pub const EVENT_HEADER_FLAG_EXTENDED_INFO: u16 = 0x0001;
 pub const EVENT_HEADER_FLAG_STRING_ONLY: u16 = 0x0004;
 
 pub fn event_header(input: &[u8]) -> Result<EventHeader, LayoutError> {
-    run("event header", 0x50, input, |i| {
-        let (i, (_size, _htype, _marker, flags, event_property, thread_id, process_id, timestamp)) =
-            (le_u16, le_u8, le_u8, le_u16, le_u16, le_u32, le_u32, le_i64).parse(i)?;
-        let (i, (provider, id, version, channel, level, opcode, task, keyword)) = (
-            guid_bytes, le_u16, le_u8, le_u8, le_u8, le_u8, le_u16, le_u64,
-        )
-            .parse(i)?;
-        let (i, (processor_time, activity_id)) = (le_u64, guid_bytes).parse(i)?;
-        Ok((
-            i,
-            EventHeader {
-                flags,
-                event_property,
-                thread_id,
-                process_id,
-                timestamp,
-                provider,
-                id,
-                version,
-                channel,
-                level,
-                opcode,
-                task,
-                keyword,
-                processor_time,
-                activity_id,
-            },
-        ))
+    let b = fixed::<0x50>("event header", input)?;
+    Ok(EventHeader {
+        flags: u16_at(b, 0x04),
+        event_property: u16_at(b, 0x06),
+        thread_id: u32_at(b, 0x08),
+        process_id: u32_at(b, 0x0C),
+        timestamp: u64_at(b, 0x10) as i64,
+        provider: guid_at(b, 0x18),
+        id: u16_at(b, 0x28),
+        version: b[0x2A],
+        channel: b[0x2B],
+        level: b[0x2C],
+        opcode: b[0x2D],
+        task: u16_at(b, 0x2E),
+        keyword: u64_at(b, 0x30),
+        processor_time: u64_at(b, 0x38),
+        activity_id: guid_at(b, 0x40),
     })
 }
 

@@ -24,6 +24,9 @@ pub enum OpenError {
     NotEtl { what: String, reason: String },
 }
 
+/// Files up to this size are mapped with their pages read in at once.
+const POPULATE_LIMIT: u64 = 2 << 30;
+
 /// The file's bytes: memory-mapped, or owned (tests, generated traces).
 enum FileBytes {
     Mapped(memmap2::Mmap),
@@ -83,10 +86,16 @@ impl Trace {
         let bytes = if len == 0 {
             FileBytes::Owned(Vec::new())
         } else {
+            let mut options = memmap2::MmapOptions::new();
+            // Indexing reads every page anyway: faulting them in with one call is much cheaper
+            // than a page fault each. Not for huge files, whose pages must be able to come and go.
+            if len <= POPULATE_LIMIT {
+                options.populate();
+            }
             // SAFETY: the map is read-only and private to this process. If another process
             // truncates the file while we read it, accesses past the new end fault (SIGBUS);
             // that is the documented limit of mmap, accepted here as for every mmap reader.
-            FileBytes::Mapped(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?)
+            FileBytes::Mapped(unsafe { options.map(&file) }.map_err(io)?)
         };
         Self::index(bytes, Some(path.to_path_buf()), &path.display().to_string())
     }
@@ -147,13 +156,14 @@ impl Trace {
             }
             Err(_) => (None, Clock::unknown(), 0),
         };
-        // Ties keep file order: (buffer, offset) is the file order, so an unstable sort on the
-        // full key gives the stable order without a scratch buffer of n/2 entries.
-        let key = |e: &IndexEntry| (e.timestamp, e.buffer, e.offset);
+        // Ties keep file order. The index is in file order here and each buffer is already in
+        // time order, so a stable sort on the timestamp merges those runs quickly. Large
+        // indexes use an unstable sort on the full key (same order, since (buffer, offset) is
+        // the file order) to avoid the stable sort's scratch copy of half the index.
         if index.len() > 1_000_000 {
-            index.par_sort_unstable_by_key(key);
+            index.par_sort_unstable_by_key(|e| (e.timestamp, e.buffer, e.offset));
         } else {
-            index.sort_unstable_by_key(key);
+            index.sort_by_key(|e| e.timestamp);
         }
         issues.sort_by_key(|i| i.file_offset);
         Ok(Trace {

@@ -194,8 +194,10 @@ fn may_be_header(file: &[u8], at: usize) -> bool {
 /// Where the next buffer header starts inside the span `[at, end)` that the buffer at `at`
 /// declares, if one does: then the declared size is damaged and would swallow that buffer.
 /// Uncompressed buffers sit at multiples of the session buffer size, so only those places
-/// are tried; compressed buffers are packed at any byte, so their whole span is searched
-/// (compressed streams are short).
+/// are tried. Compressed buffers are packed at any byte, so their whole span is searched, but
+/// only when the declared end is suspect: neither the end of the file nor the start of a
+/// plausible buffer header (scanning every byte of every stream would cost more than
+/// expanding it).
 fn next_header_inside(
     file: &[u8],
     at: usize,
@@ -205,6 +207,10 @@ fn next_header_inside(
 ) -> Option<usize> {
     let found = |p: usize| may_be_header(file, p) && plausible_resync(file, p);
     if header.is_compressed() {
+        let end_is_sound = end == file.len() || found(end);
+        if end_is_sound {
+            return None;
+        }
         (at + BUFFER_HEADER_LEN..end).find(|&p| found(p))
     } else if session_buffer_size >= BUFFER_HEADER_LEN {
         (1..)

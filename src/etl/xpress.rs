@@ -185,12 +185,19 @@ fn decode_items(input: &[u8], out: &mut [u8], produced: &mut usize) -> Result<()
 /// Copies the first `count` bytes of `source` to `out[position..]`; the caller has checked
 /// that both ranges exist.
 fn copy_literals(source: &[u8], count: usize, out: &mut [u8], position: usize) {
+    // A run is at most 32 literals (one flag word): two fixed-size copies when both sides
+    // have room, instead of a variable-length memcpy call.
     let wide = (
-        source.get(..WIDE_COPY),
-        out.get_mut(position..position + WIDE_COPY),
+        source.get(..2 * WIDE_COPY),
+        out.get_mut(position..position + 2 * WIDE_COPY),
     );
-    if let (true, Some(from), Some(to)) = (count <= WIDE_COPY, wide.0, wide.1) {
-        to.copy_from_slice(from);
+    if let (true, Some(from), Some(to)) = (count <= 2 * WIDE_COPY, wide.0, wide.1) {
+        let (from_low, from_high) = from.split_at(WIDE_COPY);
+        let (to_low, to_high) = to.split_at_mut(WIDE_COPY);
+        to_low.copy_from_slice(from_low);
+        if count > WIDE_COPY {
+            to_high.copy_from_slice(from_high);
+        }
     } else if let (Some(from), Some(to)) =
         (source.get(..count), out.get_mut(position..position + count))
     {
@@ -204,8 +211,13 @@ fn copy_literals(source: &[u8], count: usize, out: &mut [u8], position: usize) {
 fn copy_match(out: &mut [u8], position: usize, distance: usize, length: usize) {
     let source = position - distance;
     let has_slack = position + length + WIDE_COPY <= out.len();
-    if distance >= length {
-        // No overlap: a fixed-size copy covers the short matches that dominate ETL data.
+    if distance >= WIDE_COPY && has_slack && length <= 4 * WIDE_COPY {
+        // Far enough back that each 16-byte step reads only final bytes: a few fixed-size
+        // copies cover the short and medium matches that dominate ETL data.
+        for step in (0..length).step_by(WIDE_COPY) {
+            out.copy_within(source + step..source + step + WIDE_COPY, position + step);
+        }
+    } else if distance >= length {
         if length <= WIDE_COPY && has_slack {
             out.copy_within(source..source + WIDE_COPY, position);
         } else {
