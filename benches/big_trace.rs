@@ -4,6 +4,7 @@
 //! peak resident memory against the file size.
 //!
 //! Run: `cargo bench --bench big_trace` (writes the trace to a temporary directory).
+//! `ETLVIEW_BIG_KEEP=PATH` keeps the trace; `ETLVIEW_BIG_FILE=PATH` measures an existing one.
 
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -31,8 +32,12 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000_000);
+    // `ETLVIEW_BIG_KEEP=PATH` keeps the generated trace there (for profiling with
+    // `ETLVIEW_BIG_FILE=PATH`).
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("big.etl");
+    let path = std::env::var_os("ETLVIEW_BIG_KEEP")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("big.etl"));
     let start = Instant::now();
     etlview::samplegen::large_trace(&path, events).expect("generate");
     let size = std::fs::metadata(&path).unwrap().len();

@@ -126,20 +126,36 @@ impl Trace {
         let mut buffers = walked.buffers;
         let mut issues = walked.issues;
 
-        // Expand compressed buffers and list each buffer's records, in parallel.
-        let per_buffer: Vec<(Vec<IndexEntry>, Vec<Issue>)> = buffers
+        // Two parallel passes over the buffers: the first expands compressed ones and counts
+        // records, the second writes each buffer's entries straight into its slice of an index
+        // allocated once at its exact size (no growth, no per-buffer lists: the peak is one index).
+        let counted: Vec<(usize, Vec<Issue>)> = buffers
             .par_iter_mut()
             .enumerate()
-            .map(|(i, buffer)| scan_buffer(file, i as u32, buffer))
+            .map(|(i, buffer)| count_buffer(file, i as u32, buffer))
             .collect();
-        let total: usize = per_buffer.iter().map(|(e, _)| e.len()).sum();
-        let mut index = Vec::with_capacity(total);
-        // Each buffer's list is freed as soon as it is copied, so the peak stays near one index.
-        for (entries, buffer_issues) in per_buffer {
-            index.extend_from_slice(&entries);
-            drop(entries);
+        let total: usize = counted.iter().map(|(n, _)| n).sum();
+        let mut index = vec![
+            IndexEntry {
+                timestamp: 0,
+                buffer: 0,
+                offset: 0
+            };
+            total
+        ];
+        let mut slices: Vec<&mut [IndexEntry]> = Vec::with_capacity(buffers.len());
+        let mut rest = index.as_mut_slice();
+        for (count, buffer_issues) in counted {
+            let (mine, after) = rest.split_at_mut(count);
+            slices.push(mine);
+            rest = after;
             issues.extend(buffer_issues);
         }
+        buffers
+            .par_iter()
+            .zip(slices)
+            .enumerate()
+            .for_each(|(i, (buffer, slots))| fill_buffer(file, i as u32, buffer, slots));
         if index.is_empty() {
             return Err(OpenError::NotEtl {
                 what: what.to_string(),
@@ -338,26 +354,15 @@ fn sniff(file: &[u8]) -> Result<(LogfileHeader, i64), SniffError> {
     Ok((logfile, k.timestamp))
 }
 
-/// Expands a buffer when needed and lists its records.
-fn scan_buffer(file: &[u8], index: u32, buffer: &mut Buffer) -> (Vec<IndexEntry>, Vec<Issue>) {
+/// Expands a buffer when needed and counts its records; reports where its walk stopped early.
+fn count_buffer(file: &[u8], index: u32, buffer: &mut Buffer) -> (usize, Vec<Issue>) {
     let mut issues = Vec::new();
     if let Some(issue) = buffer.expand(file, index) {
         issues.push(issue);
     }
     let payload = buffer.payload(file);
-    // Grown as needed: a size guess from the payload over-allocates for large events.
-    let mut entries = Vec::new();
-    // Records without a timestamp (WPP without TIMESTAMP) keep their place after the previous one.
-    let mut last = buffer.header.timestamp;
-    let stop = walk::walk_records(payload, |spot| {
-        let timestamp = spot.timestamp.unwrap_or(last);
-        last = timestamp;
-        entries.push(IndexEntry {
-            timestamp,
-            buffer: index,
-            offset: spot.offset,
-        });
-    });
+    let mut count = 0usize;
+    let stop = walk::walk_records(payload, |_| count += 1);
     if let Some((offset, kind, detail)) = stop {
         issues.push(Issue {
             kind,
@@ -372,5 +377,24 @@ fn scan_buffer(file: &[u8], index: u32, buffer: &mut Buffer) -> (Vec<IndexEntry>
             },
         });
     }
-    (entries, issues)
+    (count, issues)
+}
+
+/// Writes the index entries of a buffer's records into `slots` (sized by [`count_buffer`]:
+/// the walk is deterministic, so it finds the same records).
+fn fill_buffer(file: &[u8], index: u32, buffer: &Buffer, slots: &mut [IndexEntry]) {
+    let mut slots = slots.iter_mut();
+    // Records without a timestamp (WPP without TIMESTAMP) keep their place after the previous one.
+    let mut last = buffer.header.timestamp;
+    walk::walk_records(buffer.payload(file), |spot| {
+        let timestamp = spot.timestamp.unwrap_or(last);
+        last = timestamp;
+        if let Some(slot) = slots.next() {
+            *slot = IndexEntry {
+                timestamp,
+                buffer: index,
+                offset: spot.offset,
+            };
+        }
+    });
 }
