@@ -13,5 +13,5 @@ pub mod xpress;
 pub use clock::{Clock, ClockKind, format_filetime};
 pub use event::{Event, ExtendedItem, Header, ProviderId};
 pub use layout::{HeaderKind, LogfileHeader};
-pub use trace::{IndexEntry, OpenError, Trace};
+pub use trace::{IndexEntry, OpenError, OpenOptions, Trace};
 pub use walk::{Issue, IssueKind};

@@ -24,6 +24,17 @@ pub enum OpenError {
     NotEtl { what: String, reason: String },
 }
 
+/// What to index, and who hears how far indexing got.
+#[derive(Default, Clone, Copy)]
+pub struct OpenOptions<'p> {
+    /// Index only the buffers that start in the first `prefix_bytes` of the file: a quick
+    /// preview of a large file while the whole of it is indexed elsewhere.
+    pub prefix_bytes: Option<u64>,
+    /// Called with `(bytes indexed, bytes to index)` as buffers are scanned (from worker
+    /// threads, often: keep it cheap).
+    pub progress: Option<&'p (dyn Fn(u64, u64) + Sync)>,
+}
+
 /// Files up to this size are mapped with their pages read in at once.
 const POPULATE_LIMIT: u64 = 2 << 30;
 
@@ -55,6 +66,8 @@ pub struct Trace {
     bytes: FileBytes,
     path: Option<PathBuf>,
     buffers: Vec<Buffer>,
+    /// `Some(bytes)` when only the buffers in the first `bytes` of the file were indexed.
+    preview_of: Option<usize>,
     index: Vec<IndexEntry>,
     logfile: Option<LogfileHeader>,
     clock: Clock,
@@ -76,6 +89,11 @@ impl std::fmt::Debug for Trace {
 impl Trace {
     /// Memory-maps and indexes the file at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Trace, OpenError> {
+        Self::open_with(path, OpenOptions::default())
+    }
+
+    /// Memory-maps and indexes the file at `path` (or its first part), reporting progress.
+    pub fn open_with(path: impl AsRef<Path>, open: OpenOptions) -> Result<Trace, OpenError> {
         let path = path.as_ref();
         let io = |source| OpenError::Io {
             path: path.to_path_buf(),
@@ -89,7 +107,7 @@ impl Trace {
             let mut options = memmap2::MmapOptions::new();
             // Indexing reads every page anyway: faulting them in with one call is much cheaper
             // than a page fault each. Not for huge files, whose pages must be able to come and go.
-            if len <= POPULATE_LIMIT {
+            if len <= POPULATE_LIMIT && open.prefix_bytes.is_none() {
                 options.populate();
             }
             // SAFETY: the map is read-only and private to this process. If another process
@@ -97,15 +115,30 @@ impl Trace {
             // that is the documented limit of mmap, accepted here as for every mmap reader.
             FileBytes::Mapped(unsafe { options.map(&file) }.map_err(io)?)
         };
-        Self::index(bytes, Some(path.to_path_buf()), &path.display().to_string())
+        Self::index(
+            bytes,
+            Some(path.to_path_buf()),
+            &path.display().to_string(),
+            open,
+        )
     }
 
     /// Indexes a trace held in memory.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Trace, OpenError> {
-        Self::index(FileBytes::Owned(bytes), None, "the input")
+        Self::index(
+            FileBytes::Owned(bytes),
+            None,
+            "the input",
+            OpenOptions::default(),
+        )
     }
 
-    fn index(bytes: FileBytes, path: Option<PathBuf>, what: &str) -> Result<Trace, OpenError> {
+    fn index(
+        bytes: FileBytes,
+        path: Option<PathBuf>,
+        what: &str,
+        options: OpenOptions,
+    ) -> Result<Trace, OpenError> {
         let file = bytes.as_slice();
         let first = sniff(file);
         if let Err(e) = &first {
@@ -125,6 +158,28 @@ impl Trace {
         let walked = walk::walk_buffers(file, session_buffer_size);
         let mut buffers = walked.buffers;
         let mut issues = walked.issues;
+        let mut preview_of = None;
+        if let Some(limit) = options.prefix_bytes.map(|l| l as usize)
+            && buffers.last().is_some_and(|b| b.file_offset >= limit)
+        {
+            buffers.retain(|b| b.file_offset < limit);
+            issues.retain(|i| i.file_offset < limit);
+            preview_of = Some(limit);
+        }
+
+        // Progress: each of the two passes below accounts for half of every buffer's bytes.
+        let to_index: u64 = buffers
+            .iter()
+            .map(|b| u64::from(b.header.buffer_size))
+            .sum();
+        let indexed = std::sync::atomic::AtomicU64::new(0);
+        let advance = |buffer: &Buffer| {
+            if let Some(report) = options.progress {
+                let half = u64::from(buffer.header.buffer_size) / 2;
+                let done = indexed.fetch_add(half, std::sync::atomic::Ordering::Relaxed) + half;
+                report(done.min(to_index), to_index);
+            }
+        };
 
         // Two parallel passes over the buffers: the first expands compressed ones and counts
         // records, the second writes each buffer's entries straight into its slice of an index
@@ -132,7 +187,11 @@ impl Trace {
         let counted: Vec<(usize, Vec<Issue>)> = buffers
             .par_iter_mut()
             .enumerate()
-            .map(|(i, buffer)| count_buffer(file, i as u32, buffer))
+            .map(|(i, buffer)| {
+                let counted = count_buffer(file, i as u32, buffer);
+                advance(buffer);
+                counted
+            })
             .collect();
         let total: usize = counted.iter().map(|(n, _)| n).sum();
         let mut index = vec![
@@ -155,7 +214,13 @@ impl Trace {
             .par_iter()
             .zip(slices)
             .enumerate()
-            .for_each(|(i, (buffer, slots))| fill_buffer(file, i as u32, buffer, slots));
+            .for_each(|(i, (buffer, slots))| {
+                fill_buffer(file, i as u32, buffer, slots);
+                advance(buffer);
+            });
+        if let Some(report) = options.progress {
+            report(to_index, to_index);
+        }
         if index.is_empty() {
             return Err(OpenError::NotEtl {
                 what: what.to_string(),
@@ -186,12 +251,19 @@ impl Trace {
             bytes,
             path,
             buffers,
+            preview_of,
             index,
             logfile,
             clock,
             anchor_raw,
             issues,
         })
+    }
+
+    /// `Some(bytes)` when this is a preview: only the buffers that start in the first `bytes`
+    /// of the file were indexed.
+    pub fn preview_of(&self) -> Option<usize> {
+        self.preview_of
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -398,3 +470,7 @@ fn fill_buffer(file: &[u8], index: u32, buffer: &Buffer, slots: &mut [IndexEntry
         }
     });
 }
+
+#[cfg(test)]
+#[path = "trace_tests.rs"]
+mod tests;

@@ -111,8 +111,10 @@ impl Session {
         Ok(Session::from_trace(Trace::open(path)?, options))
     }
 
-    /// Opens with a progress callback `(bytes examined, total bytes)`; called from the thread
-    /// that opens, so a UI can open on a worker thread and show progress.
+    /// Opens with a progress callback `(done, total)`, in bytes of the file: indexing the
+    /// buffers takes the first 80 %, building the header rows, process names and failure
+    /// marks the rest. Called from the opening thread and rayon's, so a UI can open on a
+    /// worker thread and show progress.
     pub fn open_with_progress(
         path: impl AsRef<Path>,
         options: SessionOptions,
@@ -121,13 +123,58 @@ impl Session {
         let total = std::fs::metadata(path.as_ref())
             .map(|m| m.len())
             .unwrap_or(0);
+        let share = |part: f64| (total as f64 * part) as u64;
         progress(0, total);
-        let session = Session::open(path, options)?;
+        let indexing = |done: u64, of: u64| {
+            progress(share(0.8 * done as f64 / of.max(1) as f64), total);
+        };
+        let trace = Trace::open_with(
+            path,
+            etl::OpenOptions {
+                prefix_bytes: None,
+                progress: Some(&indexing),
+            },
+        )?;
+        progress(share(0.8), total);
+        let session = Session::build(trace, options, &|part| progress(share(part), total));
         progress(total, total);
         Ok(session)
     }
 
+    /// Opens a quick preview of a large file: only the buffers that start in its first
+    /// `prefix_bytes`. `Ok(None)` when the file is no larger than that (open it whole).
+    pub fn open_preview(
+        path: impl AsRef<Path>,
+        options: SessionOptions,
+        prefix_bytes: u64,
+    ) -> Result<Option<Session>, etl::OpenError> {
+        let len = std::fs::metadata(path.as_ref())
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if len <= prefix_bytes {
+            return Ok(None);
+        }
+        let trace = Trace::open_with(
+            path,
+            etl::OpenOptions {
+                prefix_bytes: Some(prefix_bytes),
+                progress: None,
+            },
+        )?;
+        Ok(Some(Session::from_trace(trace, options)))
+    }
+
+    /// True when only the first part of the file is indexed ([`Session::open_preview`]).
+    pub fn is_preview(&self) -> bool {
+        self.trace.preview_of().is_some()
+    }
+
     pub fn from_trace(trace: Trace, options: SessionOptions) -> Session {
+        Session::build(trace, options, &|_| {})
+    }
+
+    /// [`Session::from_trace`], reporting the share of the whole open done (0.8 to 1.0).
+    fn build(trace: Trace, options: SessionOptions, stage: &dyn Fn(f64)) -> Session {
         let mut registry = SchemaRegistry::builtin();
         let mut parser_warnings = Vec::new();
         if let Some(dir) = &options.parsers_dir {
@@ -144,6 +191,7 @@ impl Session {
         decoder.learn(&trace);
         parser_warnings.extend(decoder.metadata_errors().iter().cloned());
         let columns = super::columns::Columns::build(&trace);
+        stage(0.9);
         // Only the events of a few providers matter for names and failure marks: select them
         // from the header rows instead of parsing every record again.
         let slot_ids: Vec<ProviderId> = columns.providers.iter().map(|slot| slot.id).collect();
@@ -160,6 +208,7 @@ impl Session {
                 .filter_map(|(f, _)| trace.event(f)),
             &decoder,
         );
+        stage(0.95);
         let mut session = Session {
             trace,
             options,

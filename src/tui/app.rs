@@ -377,8 +377,11 @@ impl App {
     }
 
     /// True while any filter or search runs in the background.
+    /// Something runs in the background whose progress the screen shows.
     pub fn busy(&self) -> bool {
-        self.filter.running.is_some() || self.search.running.is_some()
+        self.filter.running.is_some()
+            || self.search.running.is_some()
+            || self.session.as_ref().is_some_and(|s| s.is_preview())
     }
 }
 

@@ -331,6 +331,35 @@ pub fn apply_filter(app: &mut App, expr: &str) {
     });
 }
 
+/// The whole file replaces its preview: the cursor stays where it was, and a filter that was
+/// applied or running is run again over every event (views are recomputed when next opened).
+fn replace_preview(app: &mut App, session: Arc<crate::index::Session>) {
+    let frame = app.selected_frame();
+    let offset = app.offset;
+    let filter = match app.filter.running.take() {
+        Some((job, expr)) => {
+            job.cancel.store(true, Ordering::Relaxed);
+            expr
+        }
+        None => app.filter.applied.clone(),
+    };
+    app.set_session(session);
+    app.views.processes = None;
+    app.views.providers = None;
+    app.views.requests = None;
+    app.views.summaries_requested = false;
+    if let Overlay::View(kind) = app.overlay {
+        open_view(app, kind);
+    }
+    if let Some(frame) = frame {
+        app.offset = offset;
+        reselect(app, Some(frame));
+    }
+    if !filter.is_empty() {
+        apply_filter(app, &filter);
+    }
+}
+
 /// Selects the row of `frame`, or the next listed one, after the rows changed.
 fn reselect(app: &mut App, frame: Option<usize>) {
     let row = frame.map_or(0, |f| app.rows.row_at_or_after(f));
@@ -467,6 +496,8 @@ fn filter_by_view_entry(app: &mut App, kind: ViewKind) {
 /// Applies a finished background job.
 pub fn on_outcome(app: &mut App, outcome: Outcome) {
     match outcome {
+        Outcome::Preview(session) => app.set_session(session),
+        Outcome::Loaded(Ok(session)) if app.session.is_some() => replace_preview(app, session),
         Outcome::Loaded(Ok(session)) => app.set_session(session),
         Outcome::Loaded(Err(problem)) => {
             app.message = Some(Message::Error(problem));

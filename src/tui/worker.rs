@@ -36,6 +36,9 @@ pub enum Job {
 
 /// A finished job.
 pub enum Outcome {
+    /// The first part of a large file, indexed quickly so that the first screen need not
+    /// wait for the whole index; [`Outcome::Loaded`] follows with the whole file.
+    Preview(Arc<Session>),
     Loaded(Result<Arc<Session>, String>),
     /// `Ok(None)`: cancelled.
     Filtered {
@@ -61,6 +64,7 @@ pub enum Outcome {
 impl std::fmt::Debug for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Outcome::Preview(session) => write!(f, "Preview({} events)", session.len()),
             Outcome::Loaded(Ok(session)) => write!(f, "Loaded({} events)", session.len()),
             Outcome::Loaded(Err(e)) => write!(f, "Loaded(Err({e:?}))"),
             Outcome::Filtered { id, expr, result } => f
@@ -192,6 +196,10 @@ pub fn spawn(job: Job, session: Arc<Session>, results: Sender<Outcome>) {
     });
 }
 
+/// Files larger than this are previewed from their first this-many bytes while the whole is
+/// indexed (a fraction of a second of work even on a slow machine).
+pub const PREVIEW_BYTES: u64 = 24 << 20;
+
 /// Opens the trace on a new thread, reporting progress through `progress`.
 pub fn spawn_loader(
     path: PathBuf,
@@ -204,6 +212,11 @@ pub fn spawn_loader(
             progress.total.store(total, Ordering::Relaxed);
             progress.done.store(done, Ordering::Relaxed);
         };
+        // A large file shows its first part at once while the whole file is indexed. A preview
+        // that fails is no loss: the full open reports the problem.
+        if let Ok(Some(preview)) = Session::open_preview(&path, options.clone(), PREVIEW_BYTES) {
+            let _ = results.send(Outcome::Preview(Arc::new(preview)));
+        }
         let opened = Session::open_with_progress(&path, options, &report)
             .map(Arc::new)
             .map_err(|e| e.to_string());

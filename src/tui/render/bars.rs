@@ -41,6 +41,21 @@ pub fn render_status(app: &App, session: &Session, frame: &mut Frame, area: Rect
             frame_number + 1
         )));
     }
+    if session.is_preview() {
+        let done = app.load.done.load(std::sync::atomic::Ordering::Relaxed);
+        let total = app
+            .load
+            .total
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(1);
+        parts.push(Span::styled(
+            format!(
+                "{SEPARATOR}indexing {}%: showing the start of the file",
+                done.saturating_mul(100) / total
+            ),
+            theme.status.add_modifier(Modifier::BOLD),
+        ));
+    }
     if let Some((job, expr)) = &app.filter.running {
         parts.push(Span::raw(format!(
             "{SEPARATOR}filtering {}% (Esc cancels): {}",

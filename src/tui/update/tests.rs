@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use ratatui::layout::Rect;
 
 use super::*;
+use crate::index::Session;
 use crate::tui::app::Pane;
 use crate::tui::columns::TimeFormat;
 use crate::tui::fixtures::{self, FAILURE_FRAMES};
@@ -130,7 +131,7 @@ fn filter_bar_validates_as_you_type_and_applies_on_enter() {
     assert!(app.filter.running.is_some());
     run_jobs(&mut app);
     assert!(app.filter.running.is_none());
-    assert_eq!(app.filter.applied, "Level == 2");
+    assert_eq!(app.filter.applied, "EventId == 1");
     let frames: Vec<usize> = (0..app.rows.len())
         .filter_map(|r| app.rows.frame(r))
         .collect();
@@ -193,7 +194,7 @@ fn a_filter_sent_before_validation_is_ready_reports_its_error() {
 #[test]
 fn filter_history_walks_with_up_and_down() {
     let mut app = app();
-    apply_filter_via_bar(&mut app, "Level == 2");
+    apply_filter_via_bar(&mut app, "EventId == 1");
     apply_filter_via_bar(&mut app, "ProcessId == 900");
     assert_eq!(app.rows.len(), 10);
     update(&mut app, Action::OpenFilter);
@@ -307,7 +308,7 @@ fn filter_terms_are_quoted_and_combined_with_and() {
 #[test]
 fn add_to_filter_takes_the_selected_detail_field() {
     let mut app = app();
-    apply_filter_via_bar(&mut app, "Level == 2");
+    apply_filter_via_bar(&mut app, "EventId == 1");
     update(&mut app, Action::AddToFilter);
     assert_eq!(app.bar, Bar::None, "only from the detail pane");
     press(&mut app, &[Action::NextPane, Action::Activate]);
@@ -519,4 +520,50 @@ fn while_loading_only_quit_and_resize_act() {
     );
     assert_eq!(app.rows.len(), 41);
     assert_eq!(app.failures, FAILURE_FRAMES);
+}
+
+/// A generated trace of several MB on disk, opened as a preview of its first 1 MiB and whole.
+fn preview_and_full() -> (tempfile::TempDir, Arc<Session>, Arc<Session>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.etl");
+    crate::samplegen::large_trace(&path, 40_000).unwrap();
+    let options = crate::index::SessionOptions::default();
+    let preview = Session::open_preview(&path, options.clone(), 1 << 20)
+        .unwrap()
+        .expect("the file is larger than the preview");
+    let full = Session::open(&path, options).unwrap();
+    (dir, Arc::new(preview), Arc::new(full))
+}
+
+#[test]
+fn the_whole_file_replaces_its_preview_in_place() {
+    let (_dir, preview, full) = preview_and_full();
+    assert!(preview.is_preview() && !full.is_preview());
+    assert!(
+        preview.len() < full.len(),
+        "{} vs {}",
+        preview.len(),
+        full.len()
+    );
+
+    let mut app = App::loading("big.etl", Rect::new(0, 0, 80, 24), true);
+    on_outcome(&mut app, Outcome::Preview(Arc::clone(&preview)));
+    run_jobs(&mut app);
+    assert_eq!(app.rows.len(), preview.len());
+    assert!(app.busy(), "indexing goes on: the screen keeps refreshing");
+    apply_filter_via_bar(&mut app, "EventId == 1");
+    let preview_hits = app.rows.len();
+    assert!(preview_hits > 1 && preview_hits < preview.len());
+    press(&mut app, &[Action::Down]);
+    let selected_time = app.selected_frame().and_then(|f| preview.filetime(f));
+
+    on_outcome(&mut app, Outcome::Loaded(Ok(Arc::clone(&full))));
+    // The filter runs again over the whole file; the cursor stays on the same event.
+    assert!(app.filter.running.is_some());
+    run_jobs(&mut app);
+    assert_eq!(app.filter.applied, "EventId == 1");
+    assert!(app.rows.len() > preview_hits);
+    let now_time = app.selected_frame().and_then(|f| full.filetime(f));
+    assert_eq!(now_time, selected_time);
+    assert!(!app.busy());
 }
