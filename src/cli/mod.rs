@@ -53,13 +53,17 @@ pub struct DecodeArgs {
     /// Extra directory of provider manifests (*.man, *.xml) to decode with.
     #[arg(long, value_name = "DIR", global = true)]
     pub parsers: Option<PathBuf>,
+    /// Directory of WPP trace message format files (*.tmf, made by tracepdb from the
+    /// driver's PDB) to format WPP messages with.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub tmf: Option<PathBuf>,
 }
 
 impl DecodeArgs {
     pub fn options(&self) -> SessionOptions {
         SessionOptions {
             parsers_dir: self.parsers.clone(),
-            tmf_dir: None,
+            tmf_dir: self.tmf.clone(),
         }
     }
 }

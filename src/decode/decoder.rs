@@ -9,6 +9,7 @@ use uuid::{Uuid, uuid};
 use super::event_info::MetadataTable;
 use super::manifest::SchemaRegistry;
 use super::schema::{EventSchema, SchemaSource};
+use super::tmf::{MessageFormat, TmfSet};
 use super::tracelogging::{TlCache, parse_provider_traits};
 use super::value::{self, Value};
 use crate::etl::event::ext_type;
@@ -64,6 +65,8 @@ fn is_generic_name(name: &str) -> bool {
 enum Names {
     Schema(Arc<EventSchema>),
     Fixed(&'static [&'static str]),
+    /// Names given by the source itself (TMF argument expressions).
+    Owned(Vec<String>),
 }
 
 /// The decoded form of one event.
@@ -106,6 +109,7 @@ impl DecodedEvent {
         let names: Box<dyn Iterator<Item = &str>> = match &self.names {
             Names::Schema(s) => Box::new(s.fields.iter().map(|f| f.name.as_str())),
             Names::Fixed(n) => Box::new(n.iter().copied()),
+            Names::Owned(n) => Box::new(n.iter().map(String::as_str)),
         };
         names.zip(self.values.iter())
     }
@@ -120,7 +124,7 @@ impl DecodedEvent {
     pub fn schema(&self) -> Option<&Arc<EventSchema>> {
         match &self.names {
             Names::Schema(s) => Some(s),
-            Names::Fixed(_) => None,
+            Names::Fixed(_) | Names::Owned(_) => None,
         }
     }
 
@@ -157,6 +161,8 @@ impl DecodedEvent {
 /// Schemas for one trace: builtin and user manifests plus what the file embeds.
 pub struct Decoder {
     registry: SchemaRegistry,
+    /// WPP message formats (`--tmf DIR`).
+    tmf: TmfSet,
     metadata: MetadataTable,
     metadata_errors: Vec<String>,
     tracelogging: Mutex<TlCache>,
@@ -174,6 +180,7 @@ impl Decoder {
     pub fn new(registry: SchemaRegistry) -> Decoder {
         Decoder {
             registry,
+            tmf: TmfSet::new(),
             metadata: MetadataTable::new(),
             metadata_errors: Vec::new(),
             tracelogging: Mutex::new(TlCache::new()),
@@ -182,6 +189,15 @@ impl Decoder {
 
     pub fn registry(&self) -> &SchemaRegistry {
         &self.registry
+    }
+
+    /// Formats WPP messages with these TMF formats from now on.
+    pub fn set_tmf(&mut self, tmf: TmfSet) {
+        self.tmf = tmf;
+    }
+
+    pub fn tmf(&self) -> &TmfSet {
+        &self.tmf
     }
 
     /// Number of schemas embedded in the trace.
@@ -300,6 +316,11 @@ impl Decoder {
         }
         let provider_name = self.provider_name(e);
         if h.kind == HeaderKind::Message {
+            if let ProviderId::WppMessage(guid) = h.provider
+                && let Some(format) = self.tmf.lookup(&guid, h.id)
+            {
+                return wpp_formatted(format, e);
+            }
             let mut d = DecodedEvent::undecoded(provider_name);
             d.decoded_by = DecodedBy::Wpp;
             d.event_name = Some(format!("message {}", h.id));
@@ -328,5 +349,31 @@ impl Decoder {
             return d;
         }
         DecodedEvent::undecoded(provider_name)
+    }
+}
+
+/// A WPP message rendered with its TMF format: the module is the provider, the function the
+/// event name, the filled format string the message, the arguments the fields.
+fn wpp_formatted(format: &MessageFormat, e: &Event) -> DecodedEvent {
+    let rendered = format.render(e.payload(), e.header.pointer_size);
+    let (names, values) = rendered
+        .fields
+        .into_iter()
+        .map(|(name, value)| (name, value.into_value()))
+        .unzip();
+    DecodedEvent {
+        decoded_by: DecodedBy::Wpp,
+        provider_name: Some(format.module.clone()).filter(|m| !m.is_empty()),
+        event_name: format
+            .function
+            .clone()
+            .or_else(|| Some(format!("message {}", format.number))),
+        task_name: None,
+        opcode_name: None,
+        message: Some(rendered.text),
+        error: rendered.error,
+        exact_version: true,
+        names: Names::Owned(names),
+        values,
     }
 }

@@ -188,6 +188,17 @@ impl Session {
             }
         }
         let mut decoder = Decoder::new(registry);
+        if let Some(dir) = &options.tmf_dir {
+            let (formats, problems) = crate::decode::tmf::TmfSet::load_dir(dir);
+            parser_warnings.extend(problems.iter().map(|p| format!("TMF: {p}")));
+            if formats.is_empty() {
+                parser_warnings.push(format!(
+                    "TMF: no message formats found in {} (expected *.tmf files from tracepdb)",
+                    dir.display()
+                ));
+            }
+            decoder.set_tmf(formats);
+        }
         decoder.learn(&trace);
         parser_warnings.extend(decoder.metadata_errors().iter().cloned());
         let columns = super::columns::Columns::build(&trace);

@@ -131,7 +131,7 @@ fn filter_bar_validates_as_you_type_and_applies_on_enter() {
     assert!(app.filter.running.is_some());
     run_jobs(&mut app);
     assert!(app.filter.running.is_none());
-    assert_eq!(app.filter.applied, "EventId == 1");
+    assert_eq!(app.filter.applied, "Level == 2");
     let frames: Vec<usize> = (0..app.rows.len())
         .filter_map(|r| app.rows.frame(r))
         .collect();
@@ -194,7 +194,7 @@ fn a_filter_sent_before_validation_is_ready_reports_its_error() {
 #[test]
 fn filter_history_walks_with_up_and_down() {
     let mut app = app();
-    apply_filter_via_bar(&mut app, "EventId == 1");
+    apply_filter_via_bar(&mut app, "Level == 2");
     apply_filter_via_bar(&mut app, "ProcessId == 900");
     assert_eq!(app.rows.len(), 10);
     update(&mut app, Action::OpenFilter);
@@ -308,7 +308,7 @@ fn filter_terms_are_quoted_and_combined_with_and() {
 #[test]
 fn add_to_filter_takes_the_selected_detail_field() {
     let mut app = app();
-    apply_filter_via_bar(&mut app, "EventId == 1");
+    apply_filter_via_bar(&mut app, "Level == 2");
     update(&mut app, Action::AddToFilter);
     assert_eq!(app.bar, Bar::None, "only from the detail pane");
     press(&mut app, &[Action::NextPane, Action::Activate]);
