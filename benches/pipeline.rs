@@ -1,6 +1,6 @@
 //! Throughput of what happens after reading, on ONE core, over the shared sample corpus:
 //! decoding (header + payload), a header-only filter, a `Message contains` filter, and
-//! CSV / JSONL export. Prints events/s.
+//! CSV / JSONL export (one core, and on every core as `etlview export` runs). Prints events/s.
 //!
 //! Run: `cargo bench --bench pipeline` (needs ../shared/samples or ETLVIEW_SHARED).
 
@@ -76,6 +76,31 @@ fn main() {
             bytes += out.len();
         }
         std::hint::black_box(bytes);
-        report(&format!("export {format:?}"), start.elapsed().as_secs_f64());
+        report(
+            &format!("export {format:?}, one core"),
+            start.elapsed().as_secs_f64(),
+        );
+    }
+
+    // What `etlview export` does: formatting on every core (rayon's global pool), written in order.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cores)
+        .build()
+        .unwrap();
+    for format in [Format::Csv, Format::Jsonl] {
+        let start = Instant::now();
+        let mut bytes = 0usize;
+        for s in &sessions {
+            let mut out = Vec::with_capacity(1 << 20);
+            pool.install(|| etlview::export::write_rows(s, format, &mut out, &|_| true, &|_| {}))
+                .unwrap();
+            bytes += out.len();
+        }
+        std::hint::black_box(bytes);
+        report(
+            &format!("export {format:?}, {cores} cores"),
+            start.elapsed().as_secs_f64(),
+        );
     }
 }

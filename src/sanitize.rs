@@ -13,7 +13,9 @@ fn is_hostile(c: char) -> bool {
 /// Escapes hostile characters as `\n`, `\t`, `\r` or `\u{XXXX}` so the text stays on one line
 /// and cannot emit escape sequences.
 pub fn for_terminal(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_hostile) {
+    // Printable ASCII (most text) needs no per-character decoding.
+    let printable_ascii = s.bytes().all(|b| (0x20..0x7F).contains(&b));
+    if printable_ascii || !s.chars().any(is_hostile) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::export::{Format, RowWriter};
+use crate::export::Format;
 use crate::index::{Session, SessionOptions};
 
 pub use info::{
@@ -240,15 +240,8 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
     let session = open(file, &args.decode)?;
     let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let compiled = compile_filter(&session, args.filter.as_deref())?;
-    let mut writer = RowWriter::new(args.format, out)?;
-    let mut matched = 0usize;
-    for e in session.trace().events() {
-        if compiled.as_ref().is_none_or(|c| c.matches(&session, e)) {
-            writer.write(&session.row_of(&e))?;
-            matched += 1;
-        }
-    }
-    writer.finish()?;
+    let keep = |e: crate::etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
+    let matched = crate::export::write_rows(&session, args.format, out, &keep, &|_| {})?;
     if compiled.is_some() {
         eprintln!("etlview: {matched} of {} events matched", session.len());
     }
@@ -336,7 +329,7 @@ fn run_export(
     let mut pending = PendingOutput::create(output, file, force)?;
     let total = session.len();
     let bar = progress_bar(total as u64);
-    let mut matched = 0usize;
+    let matched;
     match format {
         Format::Etl => {
             let (bytes, summary) = crate::export::etl::filtered_etl(session.trace(), |e| {
@@ -380,15 +373,9 @@ fn run_export(
         }
         _ => {
             let out = io::BufWriter::with_capacity(1 << 16, pending.writer());
-            let mut writer = RowWriter::new(format, out)?;
-            for e in session.trace().events() {
-                bar.inc(1);
-                if compiled.as_ref().is_none_or(|c| c.matches(&session, e)) {
-                    writer.write(&session.row_of(&e))?;
-                    matched += 1;
-                }
-            }
-            writer.finish()?;
+            let keep =
+                |e: crate::etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
+            matched = crate::export::write_rows(&session, format, out, &keep, &|k| bar.inc(k))?;
         }
     }
     bar.finish_and_clear();

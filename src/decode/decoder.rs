@@ -128,13 +128,6 @@ impl DecodedEvent {
         }
     }
 
-    /// Fields as a JSON object.
-    pub fn fields_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.fields()
-            .map(|(n, v)| (n.to_string(), v.to_json()))
-            .collect()
-    }
-
     /// `name=value` pairs, for events without a message template.
     pub fn summary(&self) -> String {
         let mut s = String::new();

@@ -17,6 +17,7 @@ use crate::decode::schema::{
 };
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -99,6 +100,14 @@ pub enum EventInfoError {
     },
     #[error("property #{index}: {reason}")]
     BadProperty { index: usize, reason: &'static str },
+    /// A count/length index that does not name an earlier property of the same list (the
+    /// top-level properties, or the members of the enclosing struct).
+    #[error("property #{index}: count/length refers to property #{target}, {reason}")]
+    BadReference {
+        index: usize,
+        target: usize,
+        reason: &'static str,
+    },
     #[error("map `{name}` has flags {flags:#x}: pattern maps are not supported")]
     UnsupportedMap { name: String, flags: u32 },
 }
@@ -232,11 +241,12 @@ pub fn parse_event_info(blob: &[u8]) -> Result<EventInfo, EventInfoError> {
     let properties = PropertyTable {
         blob,
         array,
-        top_level_count,
         budget: Cell::new(property_count),
     };
-    schema.fields = (0..top_level_count)
-        .map(|i| properties.field(i, 0))
+    let top_level = 0..top_level_count;
+    schema.fields = top_level
+        .clone()
+        .map(|i| properties.field(i, &top_level, 0))
         .collect::<Result<_, _>>()?;
     Ok(EventInfo {
         provider,
@@ -265,13 +275,19 @@ fn derived_event_name(schema: &EventSchema, descriptor: &EventDescriptor) -> Str
 struct PropertyTable<'a> {
     blob: &'a [u8],
     array: &'a [u8],
-    top_level_count: usize,
     /// Properties still allowed to be built.
     budget: Cell<usize>,
 }
 
 impl PropertyTable<'_> {
-    fn field(&self, index: usize, depth: usize) -> Result<FieldDef, EventInfoError> {
+    /// Builds property `index`, one of the list `scope` (flat indexes of the top-level
+    /// properties at depth 0, else of the enclosing struct's members).
+    fn field(
+        &self,
+        index: usize,
+        scope: &Range<usize>,
+        depth: usize,
+    ) -> Result<FieldDef, EventInfoError> {
         let bad = |reason| EventInfoError::BadProperty { index, reason };
         let start = index
             .checked_mul(PROPERTY_INFO_SIZE)
@@ -333,14 +349,15 @@ impl PropertyTable<'_> {
             field.in_type = in_type::STRUCT;
             field.out_type = out_type::NULL;
             field.members = members
-                .map(|i| self.field(i, depth + 1))
+                .clone()
+                .map(|i| self.field(i, &members, depth + 1))
                 .collect::<Result<_, _>>()?;
         } else if flags & PROPERTY_HAS_CUSTOM_SCHEMA == 0 {
             field.map = trimmed(string_at(self.blob, map_offset));
         }
 
         field.count = if flags & PROPERTY_PARAM_COUNT != 0 {
-            Count::Field(self.top_level_reference(index, count_or_index)?)
+            Count::Field(self.reference(index, count_or_index, scope, depth)?)
         } else if flags & PROPERTY_PARAM_FIXED_COUNT != 0 || count_or_index > 1 {
             Count::Fixed(count_or_index)
         } else {
@@ -355,7 +372,7 @@ impl PropertyTable<'_> {
                 | in_type::NON_NULL_TERMINATED_ANSI_STRING
         );
         field.length = if flags & PROPERTY_PARAM_LENGTH != 0 {
-            Length::Field(self.top_level_reference(index, length_or_index)?)
+            Length::Field(self.reference(index, length_or_index, scope, depth)?)
         } else if sized_by_length
             && (length_or_index > 0 || flags & PROPERTY_PARAM_FIXED_LENGTH != 0)
         {
@@ -366,17 +383,44 @@ impl PropertyTable<'_> {
         Ok(field)
     }
 
-    /// The schema can only refer to top-level fields, which come first in the array.
-    fn top_level_reference(&self, index: usize, target: u16) -> Result<usize, EventInfoError> {
+    /// Turns the flat property index `target` that property `index` takes its count/length
+    /// from into a position in `scope`, the list `index` belongs to, as [`Count::Field`] and
+    /// [`Length::Field`] want. TDH lets a struct member refer to an earlier sibling; the walker
+    /// then reads that sibling's value in the same struct instance.
+    fn reference(
+        &self,
+        index: usize,
+        target: u16,
+        scope: &Range<usize>,
+        depth: usize,
+    ) -> Result<usize, EventInfoError> {
         let target = usize::from(target);
-        if target < self.top_level_count && target != index {
-            Ok(target)
-        } else {
-            Err(EventInfoError::BadProperty {
-                index,
-                reason: "count/length refers to a non-top-level property",
-            })
-        }
+        let position = target
+            .checked_sub(scope.start)
+            .filter(|_| target < scope.end);
+        let reason = match position {
+            None if depth == 0 => "which is not a top-level property",
+            None => "which is outside the enclosing struct",
+            Some(_) if target >= index => "which is not an earlier property",
+            Some(_) if self.flags(target) & PROPERTY_STRUCT != 0 => {
+                "which is a struct, not a number"
+            }
+            Some(position) => return Ok(position),
+        };
+        Err(EventInfoError::BadReference {
+            index,
+            target,
+            reason,
+        })
+    }
+
+    /// The flags of property `index` (0 if it is out of the array).
+    fn flags(&self, index: usize) -> u32 {
+        index
+            .checked_mul(PROPERTY_INFO_SIZE)
+            .and_then(|start| self.array.get(start..))
+            .and_then(|rest| rest.first_chunk::<4>())
+            .map_or(0, |bytes| u32::from_le_bytes(*bytes))
     }
 }
 

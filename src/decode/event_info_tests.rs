@@ -333,7 +333,7 @@ fn malformed_blobs_are_errors() {
         parse_event_info(&event_info_blob(&cyclic, 1, None, None)),
         Err(EventInfoError::BadProperty { .. })
     ));
-    // Count taken from a struct member cannot be expressed.
+    // A top-level count cannot come from a struct member.
     let nested_ref = [
         Prop {
             flags: PROPERTY_STRUCT,
@@ -348,10 +348,167 @@ fn malformed_blobs_are_errors() {
     ];
     assert_eq!(
         parse_event_info(&event_info_blob(&nested_ref, 2, None, None)),
-        Err(EventInfoError::BadProperty {
+        Err(EventInfoError::BadReference {
             index: 1,
-            reason: "count/length refers to a non-top-level property"
+            target: 2,
+            reason: "which is not a top-level property"
         })
+    );
+}
+
+/// The shape of CLR BulkType (perfview-net452-x64-compressed.etl frame 65560): an array of
+/// structs whose members take counts and lengths from earlier siblings.
+fn bulk_type_props() -> [Prop; 10] {
+    [
+        prop("Count", 8, 0),
+        prop("ClrInstanceID", 6, 0),
+        Prop {
+            flags: PROPERTY_STRUCT | PROPERTY_PARAM_COUNT,
+            count: 0,
+            ..prop("Values", 3, 7)
+        },
+        prop("TypeID", 10, out_type::HEXINT64),
+        prop("NameLength", 6, 0),
+        Prop {
+            flags: PROPERTY_PARAM_LENGTH,
+            length: 4,
+            ..prop("Name", 1, 0)
+        },
+        prop("TypeParameterCount", 8, 0),
+        Prop {
+            flags: PROPERTY_PARAM_COUNT,
+            count: 6,
+            ..prop("TypeParameters", 10, out_type::HEXINT64)
+        },
+        prop("BlobSize", 4, 0),
+        Prop {
+            flags: PROPERTY_PARAM_LENGTH,
+            length: 8,
+            ..prop("Blob", 14, 0)
+        },
+    ]
+}
+
+#[test]
+fn struct_members_take_counts_and_lengths_from_earlier_siblings() {
+    let info = parse_event_info(&event_info_blob(&bulk_type_props(), 3, None, None)).unwrap();
+    let values = &info.schema.fields[2];
+    assert_eq!(values.count, Count::Field(0));
+    let members: Vec<(&str, &Count, &Length)> = values
+        .members
+        .iter()
+        .map(|m| (m.name.as_str(), &m.count, &m.length))
+        .collect();
+    // Member references are positions among the members, not flat property indexes.
+    assert_eq!(
+        members,
+        [
+            ("TypeID", &Count::One, &Length::Natural),
+            ("NameLength", &Count::One, &Length::Natural),
+            ("Name", &Count::One, &Length::Field(1)),
+            ("TypeParameterCount", &Count::One, &Length::Natural),
+            ("TypeParameters", &Count::Field(3), &Length::Natural),
+            ("BlobSize", &Count::One, &Length::Natural),
+            ("Blob", &Count::One, &Length::Field(5)),
+        ]
+    );
+
+    // Two instances with different counts and lengths: each uses its own siblings.
+    let mut payload = 2u32.to_le_bytes().to_vec();
+    payload.extend_from_slice(&9u16.to_le_bytes());
+    payload.extend_from_slice(&0x10u64.to_le_bytes());
+    payload.extend_from_slice(&[1, 0, b'A', 0]); // NameLength 1, "A"
+    payload.extend_from_slice(&2u32.to_le_bytes());
+    payload.extend_from_slice(&0x1u64.to_le_bytes());
+    payload.extend_from_slice(&0x2u64.to_le_bytes());
+    payload.extend_from_slice(&[1, 0xAA]); // BlobSize 1
+    payload.extend_from_slice(&0x20u64.to_le_bytes());
+    payload.extend_from_slice(&[2, 0, b'B', 0, b'c', 0]);
+    payload.extend_from_slice(&0u32.to_le_bytes());
+    payload.extend_from_slice(&[3, 1, 2, 3]);
+    let d = decode_payload(&info.schema, &payload, 8);
+    assert_eq!(d.error, None);
+    assert_eq!(d.consumed, payload.len());
+    assert_eq!(
+        d.get("Values").map(Value::display).as_deref(),
+        Some(
+            "[{TypeID: 0x10, NameLength: 1, Name: A, TypeParameterCount: 2, \
+             TypeParameters: [0x1, 0x2], BlobSize: 1, Blob: aa}, \
+             {TypeID: 0x20, NameLength: 2, Name: Bc, TypeParameterCount: 0, \
+             TypeParameters: [], BlobSize: 3, Blob: 010203}]"
+        )
+    );
+}
+
+#[test]
+fn references_out_of_reach_are_errors() {
+    let parse = |props: &[Prop], top_level| {
+        parse_event_info(&event_info_blob(props, top_level, None, None))
+    };
+    let bad = |index, target, reason| {
+        Err(EventInfoError::BadReference {
+            index,
+            target,
+            reason,
+        })
+    };
+    // A member counted by a later sibling, or by itself.
+    let mut forward = bulk_type_props();
+    forward[7].count = 8;
+    assert_eq!(
+        parse(&forward, 3),
+        bad(7, 8, "which is not an earlier property")
+    );
+    let mut itself = bulk_type_props();
+    itself[5].length = 5;
+    assert_eq!(
+        parse(&itself, 3),
+        bad(5, 5, "which is not an earlier property")
+    );
+    // A member sized by a top-level property: outside its struct.
+    let mut outside = bulk_type_props();
+    outside[7].count = 0;
+    assert_eq!(
+        parse(&outside, 3),
+        bad(7, 0, "which is outside the enclosing struct")
+    );
+    assert_eq!(
+        parse(&outside, 3).map(|_| ()).unwrap_err().to_string(),
+        "property #7: count/length refers to property #0, which is outside the enclosing struct"
+    );
+    // A count taken from a sibling struct.
+    let struct_ref = [
+        Prop {
+            flags: PROPERTY_STRUCT,
+            ..prop("Outer", 1, 2)
+        },
+        Prop {
+            flags: PROPERTY_STRUCT,
+            ..prop("Inner", 3, 1)
+        },
+        Prop {
+            flags: PROPERTY_PARAM_COUNT,
+            count: 1,
+            ..prop("Items", 4, 0)
+        },
+        prop("X", 4, 0),
+    ];
+    assert_eq!(
+        parse(&struct_ref, 1),
+        bad(2, 1, "which is a struct, not a number")
+    );
+    // Top-level properties follow the same rules.
+    let top_forward = [
+        Prop {
+            flags: PROPERTY_PARAM_LENGTH,
+            length: 1,
+            ..prop("S", 2, 0)
+        },
+        prop("N", 4, 0),
+    ];
+    assert_eq!(
+        parse(&top_forward, 2),
+        bad(0, 1, "which is not an earlier property")
     );
 }
 

@@ -86,7 +86,8 @@ pub enum Count {
     /// A fixed number of elements (manifest `count="4"`, TraceLogging const array).
     Fixed(u16),
     /// The value of an earlier field, by index into the enclosing list: the event's
-    /// [`EventSchema::fields`] for top-level fields, the struct's `members` inside a struct.
+    /// [`EventSchema::fields`] for top-level fields, the struct's `members` inside a struct
+    /// (a sibling member, read in the same instance when the struct repeats).
     Field(usize),
     /// A little-endian u16 element count stored in the payload just before the elements
     /// (TraceLogging variable arrays).

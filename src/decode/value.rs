@@ -10,11 +10,14 @@
 mod convert;
 #[path = "value/format.rs"]
 mod format;
+#[path = "value/json.rs"]
+mod json;
 #[path = "value/message.rs"]
 mod message;
 #[path = "value/walker.rs"]
 mod walker;
 
+pub use json::Fields;
 pub use message::render_message;
 pub use walker::{decode_payload, map_lookup};
 
@@ -125,7 +128,7 @@ pub enum DecodeError {
     },
     #[error(
         "field `{field}` at payload offset {offset}: count/length refers to field #{index}, \
-         which is not an earlier numeric top-level field"
+         which is not an earlier numeric field of the same struct (or of the event, at top level)"
     )]
     BadReference {
         field: String,

@@ -57,30 +57,37 @@ pub struct RowWriter<W: Write> {
 
 impl<W: Write> RowWriter<W> {
     pub fn new(format: Format, out: W) -> io::Result<RowWriter<W>> {
-        if format == Format::Csv {
-            let mut csv = csv::Writer::from_writer(out);
+        let mut writer = Self::headerless(format, out);
+        if let Some(csv) = &mut writer.csv {
             csv.write_record(CSV_COLUMNS).map_err(io::Error::other)?;
-            return Ok(RowWriter {
+        }
+        Ok(writer)
+    }
+
+    /// A writer that continues another's output: no CSV header row.
+    pub fn headerless(format: Format, out: W) -> RowWriter<W> {
+        if format == Format::Csv {
+            let csv = csv::Writer::from_writer(out);
+            return RowWriter {
                 format,
                 csv: Some(csv),
                 out: None,
-            });
+            };
         }
-        Ok(RowWriter {
+        RowWriter {
             format,
             csv: None,
             out: Some(out),
-        })
+        }
     }
 
     pub fn write(&mut self, row: &EventRow) -> io::Result<()> {
         match (self.format, &mut self.csv, &mut self.out) {
             (Format::Csv, Some(csv), _) => {
-                csv.write_record(csv_record(row))
-                    .map_err(|e| match e.into_kind() {
-                        csv::ErrorKind::Io(io) => io,
-                        other => io::Error::other(format!("{other:?}")),
-                    })
+                write_csv_record(csv, row).map_err(|e| match e.into_kind() {
+                    csv::ErrorKind::Io(io) => io,
+                    other => io::Error::other(format!("{other:?}")),
+                })
             }
             (Format::Jsonl, _, Some(out)) => {
                 serde_json::to_writer(&mut *out, row).map_err(io::Error::other)?;
@@ -92,54 +99,67 @@ impl<W: Write> RowWriter<W> {
     }
 
     pub fn finish(self) -> io::Result<()> {
-        if let Some(mut csv) = self.csv {
-            csv.flush()?;
+        self.into_inner().map(drop)
+    }
+
+    /// Flushes and returns the output.
+    pub fn into_inner(self) -> io::Result<W> {
+        match (self.csv, self.out) {
+            (Some(csv), _) => csv.into_inner().map_err(|e| e.into_error()),
+            (None, Some(mut out)) => {
+                out.flush()?;
+                Ok(out)
+            }
+            (None, None) => Err(io::Error::other("row writer without output")),
         }
-        if let Some(mut out) = self.out {
-            out.flush()?;
-        }
-        Ok(())
     }
 }
 
-fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(ToString::to_string).unwrap_or_default()
+/// Optional text as a safe CSV cell.
+fn cell(text: &Option<String>) -> std::borrow::Cow<'_, str> {
+    sanitize::for_csv_cell(text.as_deref().unwrap_or(""))
 }
 
-fn csv_record(r: &EventRow) -> Vec<String> {
+/// Writes one CSV record field by field: numbers through a stack buffer, text borrowed
+/// unless it needs escaping (no list of owned cells per row).
+fn write_csv_record<W: Write>(csv: &mut csv::Writer<W>, r: &EventRow) -> csv::Result<()> {
+    let mut number = itoa::Buffer::new();
     let d = &r.decoded;
-    let text = |s: &Option<String>| sanitize::for_csv_cell(s.as_deref().unwrap_or("")).into_owned();
-    vec![
-        r.frame.to_string(),
-        r.time.clone(),
-        r.ts.to_string(),
-        opt(&r.provider),
-        r.id.to_string(),
-        r.version.to_string(),
-        r.channel.to_string(),
-        r.opcode.to_string(),
-        r.level.to_string(),
-        r.task.to_string(),
-        r.keyword.clone(),
-        opt(&r.pid),
-        opt(&r.tid),
-        r.cpu.to_string(),
-        r.header.to_string(),
-        opt(&r.hook),
-        text(&d.provider_name),
-        text(&d.event_name),
-        text(&d.process),
-        text(&d.protocol),
-        text(&d.message),
-        d.decoded_by.unwrap_or("").to_string(),
-        d.fields
-            .as_ref()
-            .map(|f| {
-                sanitize::for_csv_cell(&serde_json::Value::Object(f.clone()).to_string())
-                    .into_owned()
-            })
-            .unwrap_or_default(),
-    ]
+    csv.write_field(number.format(r.frame))?;
+    csv.write_field(&r.time)?;
+    csv.write_field(number.format(r.ts))?;
+    csv.write_field(r.provider.as_deref().unwrap_or(""))?;
+    csv.write_field(number.format(r.id))?;
+    csv.write_field(number.format(r.version))?;
+    csv.write_field(number.format(r.channel))?;
+    csv.write_field(number.format(r.opcode))?;
+    csv.write_field(number.format(r.level))?;
+    csv.write_field(number.format(r.task))?;
+    csv.write_field(&r.keyword)?;
+    match r.pid {
+        Some(pid) => csv.write_field(number.format(pid))?,
+        None => csv.write_field("")?,
+    }
+    match r.tid {
+        Some(tid) => csv.write_field(number.format(tid))?,
+        None => csv.write_field("")?,
+    }
+    csv.write_field(number.format(r.cpu))?;
+    csv.write_field(r.header)?;
+    csv.write_field(r.hook.as_deref().unwrap_or(""))?;
+    csv.write_field(cell(&d.provider_name).as_ref())?;
+    csv.write_field(cell(&d.event_name).as_ref())?;
+    csv.write_field(cell(&d.process).as_ref())?;
+    csv.write_field(cell(&d.protocol).as_ref())?;
+    csv.write_field(cell(&d.message).as_ref())?;
+    csv.write_field(d.decoded_by.unwrap_or(""))?;
+    let fields = d
+        .fields
+        .as_ref()
+        .and_then(|f| serde_json::to_string(f).ok())
+        .unwrap_or_default();
+    csv.write_field(sanitize::for_csv_cell(&fields).as_ref())?;
+    csv.write_record(None::<&[u8]>)
 }
 
 /// The Network Monitor-like summary line.

@@ -3,7 +3,9 @@
 pub mod etl;
 pub mod formats;
 pub mod output;
+pub mod parallel;
 pub mod row;
 
 pub use formats::{Format, RowWriter};
-pub use row::{DecodedPart, EventRow};
+pub use parallel::write_rows;
+pub use row::{DecodedPart, EventRow, RowFields};

@@ -2,7 +2,28 @@
 
 use serde::Serialize;
 
+use crate::decode::value::{Fields, Value};
 use crate::etl::Event;
+
+/// The decoded fields of a row, in schema order; a JSON object in exports.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowFields(pub Vec<(String, Value)>);
+
+impl RowFields {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + Clone {
+        self.0.iter().map(|(name, value)| (name.as_str(), value))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for RowFields {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Fields(self.iter()).serialize_with_len(self.0.len(), serializer)
+    }
+}
 
 /// What decoding learned about an event (empty until a decoder fills it).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -18,7 +39,7 @@ pub struct DecodedPart {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<serde_json::Map<String, serde_json::Value>>,
+    pub fields: Option<RowFields>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded_by: Option<&'static str>,
     /// Why decoding stopped early, with the payload offset.
@@ -120,7 +141,7 @@ impl EventRow {
         d.message.clone().unwrap_or_else(|| match &d.fields {
             Some(f) => f
                 .iter()
-                .map(|(k, v)| match v {
+                .map(|(k, v)| match v.to_json() {
                     serde_json::Value::String(s) => format!("{k}={s}"),
                     v => format!("{k}={v}"),
                 })

@@ -456,7 +456,11 @@ impl Session {
 
     fn row_decoded(&self, e: &Event, d: &DecodedEvent) -> EventRow {
         let mut row = EventRow::from_event(e);
-        let fields = d.fields_json();
+        let fields = crate::export::RowFields(
+            d.fields()
+                .map(|(name, value)| (name.to_string(), value.clone()))
+                .collect(),
+        );
         row.decoded = DecodedPart {
             protocol: d.provider_name.as_deref().map(|n| self.protocol_name(n)),
             provider_name: d.provider_name.clone(),

@@ -203,9 +203,20 @@ mod tests {
         assert_eq!(cells.protocol, "WINHTTP_MicrosoftWindowsWinHttp");
         assert_eq!(cells.description, "evil\\u{001B}[2Jline\\nnext");
         assert!(cells.contains("winhttp_microsoft"));
-        let mut fields = serde_json::Map::new();
-        fields.insert("Error".to_string(), serde_json::json!(12002));
-        fields.insert("Api".to_string(), serde_json::json!("Send"));
+        let fields = crate::export::RowFields(vec![
+            (
+                "Error".to_string(),
+                crate::decode::value::Value::UInt {
+                    value: 12002,
+                    width: 4,
+                    format: crate::decode::value::IntFormat::Win32Error,
+                },
+            ),
+            (
+                "Api".to_string(),
+                crate::decode::value::Value::String("Send".to_string()),
+            ),
+        ]);
         r.decoded.message = None;
         r.decoded.fields = Some(fields);
         assert_eq!(

@@ -579,16 +579,23 @@ enum SizeRef {
     Field(usize),
 }
 
-/// A `length`/`count` attribute: a number, or the name of an earlier field in `earlier`.
+/// A `length`/`count` attribute: a number, or the name of an earlier field in `earlier`, the
+/// fields before this one in the same template or struct (a struct member names a sibling).
 fn size_ref(text: &str, earlier: &[FieldDef], field: &str, what: &str) -> Result<SizeRef, String> {
     if let Some(number) = parse_number(text) {
         return u16::try_from(number)
             .map(SizeRef::Fixed)
             .map_err(|_| format!("field {field}: {what} {number} exceeds 65535"));
     }
-    earlier
+    let (index, target) = earlier
         .iter()
-        .rposition(|f| f.name == text)
-        .map(SizeRef::Field)
-        .ok_or_else(|| format!("field {field}: {what} `{text}` is not an earlier field"))
+        .enumerate()
+        .rfind(|(_, f)| f.name == text)
+        .ok_or_else(|| format!("field {field}: {what} `{text}` is not an earlier field"))?;
+    if target.in_type == in_type::STRUCT {
+        return Err(format!(
+            "field {field}: {what} `{text}` is a struct, not a number"
+        ));
+    }
+    Ok(SizeRef::Field(index))
 }

@@ -168,6 +168,38 @@ fn struct_groups_keep_their_members_in_order() {
 }
 
 #[test]
+fn struct_members_are_sized_by_siblings_of_their_own_instance() {
+    let body = r#"<events>
+   <event value="3" template="t"/><event value="4" template="outer"/><event value="5" template="by_struct"/>
+  </events>
+  <templates>
+   <template tid="t">
+    <data name="Count" inType="win:UInt8"/>
+    <struct name="Types" count="Count">
+     <data name="ParamCount" inType="win:UInt8"/>
+     <data name="Params" inType="win:UInt16" count="ParamCount"/>
+     <data name="Name" inType="win:AnsiString" length="ParamCount"/>
+    </struct>
+   </template>
+   <template tid="outer"><data name="N" inType="win:UInt8"/><struct name="S"><data name="V" inType="win:UInt8" count="N"/></struct></template>
+   <template tid="by_struct"><struct name="S"><data name="X" inType="win:UInt8"/></struct><data name="V" inType="win:UInt8" count="S"/></template>
+  </templates>"#;
+    let (registry, report) = load(&manifest(body, ""), DefinitionKind::Manifest);
+    let messages: Vec<&str> = report.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(messages[0].contains("field V: count `N` is not an earlier field"));
+    assert!(messages[1].contains("field V: count `S` is a struct, not a number"));
+    let schema = event(&registry, 3, 0);
+    let payload = [2, 1, 7, 0, b'a', 2, 8, 0, 9, 0, b'b', b'c'];
+    let d = crate::decode::value::decode_payload(&schema, &payload, 8);
+    assert_eq!((&d.error, d.consumed), (&None, payload.len()));
+    assert_eq!(
+        d.get("Types").map(|v| v.display()).as_deref(),
+        Some("[{ParamCount: 1, Params: [7], Name: a}, {ParamCount: 2, Params: [8, 9], Name: bc}]")
+    );
+}
+
+#[test]
 fn rest_of_payload_count_is_accepted_on_the_last_field_only() {
     let body = r#"<events><event value="1" template="tail"/><event value="2" template="middle"/></events>
   <templates>

@@ -99,7 +99,9 @@ struct Walker<'p, 's> {
 }
 
 /// Where `Count::Field` / `Length::Field` indexes point: the event's top-level fields, or the
-/// members of the struct being decoded (manifests name sibling members inside structs).
+/// members of the struct instance being decoded. Manifests and TDH metadata let a member take
+/// its count/length from an earlier sibling, so each instance of a struct array uses the
+/// value read in that same instance.
 #[derive(Clone, Copy)]
 enum Top<'a, 's> {
     Fields(&'a [(&'s str, Value)]),
@@ -271,7 +273,7 @@ impl<'p> Walker<'p, '_> {
                     max: MAX_DEPTH,
                 });
             }
-            let _ = top; // members refer to each other, not to the enclosing fields
+            let _ = top; // members refer to their siblings only, not to the enclosing fields
             let mut values: Vec<Value> = Vec::with_capacity(f.members.len());
             for member in &f.members {
                 let value = self

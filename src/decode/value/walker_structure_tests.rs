@@ -246,6 +246,82 @@ fn bad_counts_and_references() {
     ));
 }
 
+/// `{Count; Items[Count]; Len; Text[Len]; Blob[Len]}` repeated `n` times.
+fn counted_struct_array() -> EventSchema {
+    let mut entry = with_count(field("entry", it::STRUCT, 0), Count::Field(0));
+    entry.members = vec![
+        field("count", it::UINT8, 0),
+        with_count(field("items", it::UINT16, 0), Count::Field(0)),
+        field("len", it::UINT8, 0),
+        with_length(field("text", it::ANSI_STRING, 0), Length::Field(2)),
+        with_length(field("blob", it::BINARY, 0), Length::Field(2)),
+    ];
+    schema(vec![field("n", it::UINT8, 0), entry])
+}
+
+#[test]
+fn struct_members_use_siblings_of_their_own_instance() {
+    let s = counted_struct_array();
+    let payload = [
+        2, // n
+        2, 1, 0, 2, 0, 1, b'a', 0xAA, // count 2, items [1, 2], len 1
+        0, 3, b'x', b'y', b'z', 1, 2, 3, // count 0, no items, len 3
+    ];
+    let d = decode_payload(&s, &payload, 8);
+    assert_eq!(d.error, None);
+    assert_eq!(d.consumed, payload.len());
+    assert_eq!(
+        d.get("entry").map(Value::display).as_deref(),
+        Some(
+            "[{count: 2, items: [1, 2], len: 1, text: a, blob: aa}, \
+             {count: 0, items: [], len: 3, text: xyz, blob: 010203}]"
+        )
+    );
+}
+
+#[test]
+fn struct_member_references_out_of_reach_are_errors() {
+    let bad = |s: &EventSchema, payload: &[u8]| decode_payload(s, payload, 8).error;
+    // A member counted by a later sibling (or itself): not decoded yet.
+    let mut forward = counted_struct_array();
+    forward.fields[1].members[1].count = Count::Field(2);
+    assert_eq!(
+        bad(&forward, &[1, 1, 0, 0]),
+        Some(DecodeError::BadReference {
+            field: "entry.items".into(),
+            offset: 2,
+            index: 2
+        })
+    );
+    // Member indexes never reach the top-level fields: index 1 here is `items` itself.
+    let mut outside = counted_struct_array();
+    outside.fields[1].members[1].count = Count::Field(1);
+    assert!(matches!(
+        bad(&outside, &[1, 5, 0, 0]),
+        Some(DecodeError::BadReference { index: 1, .. })
+    ));
+    // A sibling struct or string is not a number.
+    let mut inner = field("inner", it::STRUCT, 0);
+    inner.members = vec![field("x", it::UINT8, 0)];
+    let mut holder = field("holder", it::STRUCT, 0);
+    holder.members = vec![inner, with_count(field("v", it::UINT8, 0), Count::Field(0))];
+    let s = schema(vec![holder.clone()]);
+    assert_eq!(
+        bad(&s, &[1, 1]),
+        Some(DecodeError::BadReference {
+            field: "holder.v".into(),
+            offset: 1,
+            index: 0
+        })
+    );
+    holder.members[0] = field("name", it::ANSI_STRING, 0);
+    let s = schema(vec![holder]);
+    assert!(matches!(
+        bad(&s, b"a\0\x01"),
+        Some(DecodeError::BadReference { index: 0, .. })
+    ));
+}
+
 #[test]
 fn zero_size_elements_are_bounded() {
     // Arrays of empty structs inside arrays of empty structs: the value budget stops it.
