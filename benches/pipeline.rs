@@ -25,6 +25,8 @@ fn main() {
         );
     };
 
+    // `ETLVIEW_BENCH_ONLY=decode` stops after decoding (for profiling).
+    let only_decode = std::env::var("ETLVIEW_BENCH_ONLY").is_ok_and(|v| v == "decode");
     let start = Instant::now();
     let mut fields = 0usize;
     for s in &sessions {
@@ -34,6 +36,9 @@ fn main() {
     }
     std::hint::black_box(fields);
     report("decode (header + payload)", start.elapsed().as_secs_f64());
+    if only_decode {
+        return;
+    }
 
     for (what, expr) in [
         (

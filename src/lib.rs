@@ -16,3 +16,7 @@ pub mod packet;
 pub mod samplegen;
 pub mod sanitize;
 pub mod tui;
+
+/// Hash map for lookups on the per-event path (schemas by provider/id, TraceLogging
+/// metadata): foldhash instead of SipHash, still seeded per process.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;

@@ -16,7 +16,9 @@ use crate::decode::schema::{
     Count, EventSchema, FieldDef, Length, SchemaSource, ValueMap, in_type, out_type,
 };
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::FastMap as HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 use uuid::Uuid;

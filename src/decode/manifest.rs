@@ -9,7 +9,9 @@ mod parse;
 mod tables;
 pub mod types;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::FastMap as HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

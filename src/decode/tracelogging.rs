@@ -7,13 +7,13 @@
 //! payload protocol: such a field becomes an in-type BINARY field without a length, which the
 //! walker shows as the rest of the payload in hex, and the fields after it are dropped.
 
+use crate::FastMap as HashMap;
 use crate::decode::schema::{
     Count, EventSchema, FieldDef, Length, SchemaSource, in_type, out_type,
 };
 use crate::decode::value::out_type_ext;
 use sha1::{Digest, Sha1};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use uuid::Uuid;
