@@ -364,7 +364,7 @@ mod samples {
 
     /// (extended items by type, user data) of an EVENT_HEADER record.
     fn split_record(record: &[u8]) -> (HashMap<u16, &[u8]>, &[u8]) {
-        let mut items = HashMap::new();
+        let mut items = HashMap::default();
         let flags = u16::from_le_bytes([record[4], record[5]]);
         let mut pos = 0x50;
         if flags & 1 != 0 {
