@@ -6,6 +6,10 @@
 
 use std::process::Command;
 
+mod common;
+
+use common::{tl_metadata, tl_traits};
+
 use etlview::etl::event::ext_type;
 use etlview::etl::writer::{EtlWriter, EventRecord, WriterOptions};
 use uuid::Uuid;
@@ -23,30 +27,6 @@ fn utf16z(units: &[u16]) -> Vec<u8> {
 
 fn units(text: &str) -> Vec<u16> {
     text.encode_utf16().collect()
-}
-
-/// TraceLogging metadata: size, no tags, event name, then (field name, in-type) pairs.
-fn tl_metadata(event: &str, fields: &[(&str, u8)]) -> Vec<u8> {
-    let mut blob = vec![0, 0, 0];
-    blob.extend(event.as_bytes());
-    blob.push(0);
-    for (name, in_type) in fields {
-        blob.extend(name.as_bytes());
-        blob.push(0);
-        blob.push(*in_type);
-    }
-    let size = blob.len() as u16;
-    blob[..2].copy_from_slice(&size.to_le_bytes());
-    blob
-}
-
-fn tl_traits(provider: &str) -> Vec<u8> {
-    let mut blob = vec![0, 0];
-    blob.extend(provider.as_bytes());
-    blob.push(0);
-    let size = blob.len() as u16;
-    blob[..2].copy_from_slice(&size.to_le_bytes());
-    blob
 }
 
 /// An EVENT_HEADER64 record flagged STRING_ONLY: its payload is one UTF-16 string.

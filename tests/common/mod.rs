@@ -48,3 +48,28 @@ pub fn reference(shared: &std::path::Path, sample: &std::path::Path) -> Vec<serd
         .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
         .collect()
 }
+
+/// A TraceLogging event metadata blob: size, no tags, name, then (name, in-type) fields.
+pub fn tl_metadata(event: &str, fields: &[(&str, u8)]) -> Vec<u8> {
+    let mut blob = vec![0, 0, 0];
+    blob.extend(event.as_bytes());
+    blob.push(0);
+    for (name, in_type) in fields {
+        blob.extend(name.as_bytes());
+        blob.push(0);
+        blob.push(*in_type);
+    }
+    let size = blob.len() as u16;
+    blob[..2].copy_from_slice(&size.to_le_bytes());
+    blob
+}
+
+/// TraceLogging provider traits: size, then the provider name.
+pub fn tl_traits(provider: &str) -> Vec<u8> {
+    let mut blob = vec![0, 0];
+    blob.extend(provider.as_bytes());
+    blob.push(0);
+    let size = blob.len() as u16;
+    blob[..2].copy_from_slice(&size.to_le_bytes());
+    blob
+}

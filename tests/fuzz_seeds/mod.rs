@@ -3,6 +3,7 @@
 //! first buffers, traces rebuilt from their first records with small buffers, writer-made
 //! traces, definition snippets, filter expressions and trace-text lines.
 
+use crate::common::{tl_metadata, tl_traits};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -281,30 +282,6 @@ fn utf16z(text: &str) -> Vec<u8> {
         .chain([0])
         .flat_map(u16::to_le_bytes)
         .collect()
-}
-
-/// A TraceLogging event metadata blob: size, no tags, name, then (name, in-type) fields.
-fn tl_metadata(event: &str, fields: &[(&str, u8)]) -> Vec<u8> {
-    let mut blob = vec![0, 0, 0];
-    blob.extend(event.as_bytes());
-    blob.push(0);
-    for (name, in_type) in fields {
-        blob.extend(name.as_bytes());
-        blob.push(0);
-        blob.push(*in_type);
-    }
-    let size = blob.len() as u16;
-    blob[..2].copy_from_slice(&size.to_le_bytes());
-    blob
-}
-
-fn tl_traits(provider: &str) -> Vec<u8> {
-    let mut blob = vec![0, 0];
-    blob.extend(provider.as_bytes());
-    blob.push(0);
-    let size = blob.len() as u16;
-    blob[..2].copy_from_slice(&size.to_le_bytes());
-    blob
 }
 
 /// Traces written from scratch: every record kind, compressed and not, hostile strings.

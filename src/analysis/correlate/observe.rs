@@ -185,6 +185,37 @@ fn summarize(source: Source, e: &Event, decoded: &DecodedEvent, text: Option<&st
     }
 }
 
+impl Facts {
+    /// What one event says before anything is read from it: where and when only.
+    pub fn blank(source: Source, frame: usize, time: i64, pid: u32, tid: u32) -> Facts {
+        Facts {
+            source,
+            frame,
+            time,
+            pid,
+            tid,
+            summary: String::new(),
+            is_text: false,
+            failure: None,
+            api: None,
+            handle: None,
+            created: None,
+            verb: None,
+            path: None,
+            endpoint: None,
+            remote_address: None,
+            timeouts: None,
+            webio_request: None,
+            webio_create: false,
+            connection: None,
+            tcb: None,
+            phase: None,
+            status: None,
+            client: None,
+        }
+    }
+}
+
 /// Reads one event. `None` for providers this module does not follow.
 pub fn observe(e: &Event, decoded: &DecodedEvent) -> Option<Facts> {
     let source = Source::of(e)?;
@@ -196,31 +227,16 @@ pub fn observe(e: &Event, decoded: &DecodedEvent) -> Option<Facts> {
         Some(_) => summarize(source, e, decoded, text.as_deref()),
         None => String::new(),
     };
-    let mut facts = Facts {
+    let mut facts = Facts::blank(
         source,
-        frame: e.frame,
-        time: e.filetime,
-        pid: e.header.process_id.unwrap_or(0),
-        tid: e.header.thread_id.unwrap_or(0),
-        summary,
-        is_text: line.is_some(),
-        failure,
-        api: None,
-        handle: None,
-        created: None,
-        verb: None,
-        path: None,
-        endpoint: None,
-        remote_address: None,
-        timeouts: None,
-        webio_request: None,
-        webio_create: false,
-        connection: None,
-        tcb: None,
-        phase: None,
-        status: None,
-        client: None,
-    };
+        e.frame,
+        e.filetime,
+        e.header.process_id.unwrap_or(0),
+        e.header.thread_id.unwrap_or(0),
+    );
+    facts.summary = summary;
+    facts.is_text = line.is_some();
+    facts.failure = failure;
     match (&line, source) {
         (Some(line), _) => read_text(&mut facts, line),
         (None, Source::WinHttp) => read_winhttp(&mut facts, e, decoded),

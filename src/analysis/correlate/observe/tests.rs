@@ -3,31 +3,8 @@
 use super::*;
 
 fn text_facts(text: &str) -> Facts {
-    let mut facts = Facts {
-        source: Source::WinHttp,
-        frame: 0,
-        time: 0,
-        pid: 1,
-        tid: 2,
-        summary: String::new(),
-        is_text: true,
-        failure: None,
-        api: None,
-        handle: None,
-        created: None,
-        verb: None,
-        path: None,
-        endpoint: None,
-        remote_address: None,
-        timeouts: None,
-        webio_request: None,
-        webio_create: false,
-        connection: None,
-        tcb: None,
-        phase: None,
-        status: None,
-        client: None,
-    };
+    let mut facts = Facts::blank(Source::WinHttp, 0, 0, 1, 2);
+    facts.is_text = true;
     read_text(&mut facts, &trace_text::parse_line(text));
     facts
 }
