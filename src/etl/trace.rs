@@ -155,17 +155,20 @@ impl Trace {
             .as_ref()
             .map(|(h, _)| h.buffer_size as usize)
             .unwrap_or(0);
-        let walked = walk::walk_buffers(file, session_buffer_size);
+        let limit = options
+            .prefix_bytes
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let walked = walk::walk_buffers_before(file, session_buffer_size, limit);
         let mut buffers = walked.buffers;
         let mut issues = walked.issues;
-        let mut preview_of = None;
-        if let Some(limit) = options.prefix_bytes.map(|l| l as usize)
-            && buffers.last().is_some_and(|b| b.file_offset >= limit)
-        {
-            buffers.retain(|b| b.file_offset < limit);
-            issues.retain(|i| i.file_offset < limit);
-            preview_of = Some(limit);
-        }
+        // A preview only when the walk stopped at the limit with room for more buffers after.
+        let last_end = buffers.last().map_or(0, |b| {
+            b.file_offset.saturating_add(b.header.buffer_size as usize)
+        });
+        let stopped_early =
+            last_end >= limit && last_end.saturating_add(BUFFER_HEADER_LEN) <= file.len();
+        let preview_of = stopped_early.then_some(limit);
+        issues.retain(|i| i.file_offset < limit);
 
         // Progress: each of the two passes below accounts for half of every buffer's bytes.
         let to_index: u64 = buffers

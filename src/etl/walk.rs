@@ -288,10 +288,16 @@ pub struct BufferWalk {
 /// Walks the buffer headers of the file. Compressed buffers are left for [`Buffer::expand`],
 /// so that callers can expand them on a thread pool.
 pub fn walk_buffers(file: &[u8], session_buffer_size: usize) -> BufferWalk {
+    walk_buffers_before(file, session_buffer_size, usize::MAX)
+}
+
+/// [`walk_buffers`] for the buffers that start before file offset `stop` only (a preview of a
+/// large file: the pages after it are not touched).
+pub fn walk_buffers_before(file: &[u8], session_buffer_size: usize, stop: usize) -> BufferWalk {
     let mut walk = BufferWalk::default();
     let mut resync = Resync::new(session_buffer_size);
     let mut at = 0usize;
-    while at + BUFFER_HEADER_LEN <= file.len() {
+    while at + BUFFER_HEADER_LEN <= file.len() && at < stop {
         let rest = &file[at..];
         let header = match layout::buffer_header(rest) {
             Ok(h) if h.buffer_size == 0 && rest.iter().all(|&b| b == 0) => break,
