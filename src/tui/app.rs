@@ -185,6 +185,8 @@ pub struct App {
     pub file_name: String,
     pub session: Option<Arc<Session>>,
     pub load: Arc<LoadProgress>,
+    /// The whole file could not be indexed: what is shown is the preview, for good.
+    pub preview_only: bool,
     pub rows: Rows,
     /// Selected row (index into `rows`).
     pub selected: usize,
@@ -221,6 +223,7 @@ impl App {
             file_name: crate::sanitize::for_terminal(file_name).into_owned(),
             session: None,
             load: Arc::new(LoadProgress::default()),
+            preview_only: false,
             rows: Rows::All(0),
             selected: 0,
             offset: 0,
@@ -381,7 +384,7 @@ impl App {
     pub fn busy(&self) -> bool {
         self.filter.running.is_some()
             || self.search.running.is_some()
-            || self.session.as_ref().is_some_and(|s| s.is_preview())
+            || (!self.preview_only && self.session.as_ref().is_some_and(|s| s.is_preview()))
     }
 }
 

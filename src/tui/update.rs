@@ -499,6 +499,13 @@ pub fn on_outcome(app: &mut App, outcome: Outcome) {
         Outcome::Preview(session) => app.set_session(session),
         Outcome::Loaded(Ok(session)) if app.session.is_some() => replace_preview(app, session),
         Outcome::Loaded(Ok(session)) => app.set_session(session),
+        Outcome::Loaded(Err(problem)) if app.session.is_some() => {
+            // Keep what the preview shows rather than lose it.
+            app.preview_only = true;
+            app.message = Some(Message::Error(format!(
+                "the whole file could not be indexed ({problem}); showing its start only"
+            )));
+        }
         Outcome::Loaded(Err(problem)) => {
             app.message = Some(Message::Error(problem));
             app.quit = true;

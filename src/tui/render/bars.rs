@@ -41,7 +41,12 @@ pub fn render_status(app: &App, session: &Session, frame: &mut Frame, area: Rect
             frame_number + 1
         )));
     }
-    if session.is_preview() {
+    if session.is_preview() && app.preview_only {
+        parts.push(Span::styled(
+            format!("{SEPARATOR}only the start of the file could be read"),
+            theme.status.add_modifier(Modifier::BOLD),
+        ));
+    } else if session.is_preview() {
         let done = app.load.done.load(std::sync::atomic::Ordering::Relaxed);
         let total = app
             .load

@@ -567,3 +567,16 @@ fn the_whole_file_replaces_its_preview_in_place() {
     assert_eq!(now_time, selected_time);
     assert!(!app.busy());
 }
+
+#[test]
+fn a_failed_full_index_keeps_the_preview() {
+    let (_dir, preview, _full) = preview_and_full();
+    let mut app = App::loading("big.etl", Rect::new(0, 0, 80, 24), true);
+    on_outcome(&mut app, Outcome::Preview(Arc::clone(&preview)));
+    run_jobs(&mut app);
+    on_outcome(&mut app, Outcome::Loaded(Err("read error".to_string())));
+    assert!(!app.quit);
+    assert_eq!(app.rows.len(), preview.len());
+    assert!(app.preview_only && !app.busy());
+    assert!(matches!(&app.message, Some(Message::Error(m)) if m.contains("read error")));
+}
