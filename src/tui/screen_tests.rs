@@ -227,6 +227,39 @@ fn loading_screen_80x24() {
 }
 
 #[test]
+fn preview_of_a_large_file_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.etl");
+    crate::samplegen::large_trace(&path, 20_000).unwrap();
+    let preview = crate::index::Session::open_preview(
+        &path,
+        crate::index::SessionOptions::default(),
+        256 << 10,
+    )
+    .unwrap()
+    .expect("larger than the preview");
+    let mut app = App::loading("big.etl", Rect::new(0, 0, 80, 24), false);
+    on_outcome(
+        &mut app,
+        worker::Outcome::Preview(std::sync::Arc::new(preview)),
+    );
+    run_jobs(&mut app);
+    app.load
+        .total
+        .store(1000, std::sync::atomic::Ordering::Relaxed);
+    app.load
+        .done
+        .store(420, std::sync::atomic::Ordering::Relaxed);
+    let terminal = draw(&app);
+    assert!(
+        line(&terminal, 22).contains("indexing 42%"),
+        "{}",
+        line(&terminal, 22)
+    );
+    insta::assert_snapshot!("preview_80x24", terminal.backend());
+}
+
+#[test]
 fn escape_sequences_from_the_trace_never_reach_the_screen() {
     let mut app = app(160, 48, false);
     press(&mut app, &[Action::Down, Action::NextPane]);

@@ -43,7 +43,7 @@ pub fn render_status(app: &App, session: &Session, frame: &mut Frame, area: Rect
     }
     if session.is_preview() && app.preview_only {
         parts.push(Span::styled(
-            format!("{SEPARATOR}only the start of the file could be read"),
+            format!("{SEPARATOR}start of file only: indexing failed"),
             theme.status.add_modifier(Modifier::BOLD),
         ));
     } else if session.is_preview() {
@@ -55,7 +55,7 @@ pub fn render_status(app: &App, session: &Session, frame: &mut Frame, area: Rect
             .max(1);
         parts.push(Span::styled(
             format!(
-                "{SEPARATOR}indexing {}%: showing the start of the file",
+                "{SEPARATOR}start of file, indexing {}%",
                 done.saturating_mul(100) / total
             ),
             theme.status.add_modifier(Modifier::BOLD),
