@@ -60,34 +60,23 @@ fn measure(path: &std::path::Path) {
     let events = session.len();
     let open = start.elapsed().as_secs_f64();
     println!("open (index, header rows, process names, failure marks): {open:.2} s");
-    let start = Instant::now();
-    let hits = session
-        .filter(
-            "Level == 2 AND ProcessId != 4",
-            &AtomicBool::new(false),
-            &|_| {},
-        )
-        .unwrap()
-        .unwrap()
-        .len();
-    println!(
-        "header filter: {hits} hits in {:.3} s (first use includes the name catalogue)",
-        start.elapsed().as_secs_f64()
+    let timed_filter = |expr: &str, what: &str| {
+        let start = Instant::now();
+        let hits = session
+            .filter(expr, &AtomicBool::new(false), &|_| {})
+            .unwrap()
+            .unwrap()
+            .len();
+        println!(
+            "{what}: {hits} hits in {:.3} s",
+            start.elapsed().as_secs_f64()
+        );
+    };
+    timed_filter(
+        "Level == 2 AND ProcessId != 4",
+        "header filter (first use includes the name catalogue)",
     );
-    let start = Instant::now();
-    let hits = session
-        .filter(
-            "EventId == 1 AND Level <= 4",
-            &AtomicBool::new(false),
-            &|_| {},
-        )
-        .unwrap()
-        .unwrap()
-        .len();
-    println!(
-        "header filter again: {hits} hits in {:.3} s",
-        start.elapsed().as_secs_f64()
-    );
+    timed_filter("EventId == 1 AND Level <= 4", "header filter again");
     let rss = status_kib("VmHWM:") * 1024;
     println!(
         "peak resident {:.0} MiB = file {:.0} MiB + {:.1} bytes/event (budget: file + 40 bytes/event)",

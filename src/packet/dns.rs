@@ -249,20 +249,7 @@ fn rcode_name(rcode: u8) -> &'static str {
 mod tests {
     use super::*;
 
-    /// A query for `name` (type A), built by hand.
-    fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
-        let mut b = Vec::new();
-        b.extend(id.to_be_bytes());
-        b.extend([0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
-        for label in name.split('.') {
-            b.push(label.len() as u8);
-            b.extend(label.as_bytes());
-        }
-        b.push(0);
-        b.extend(qtype.to_be_bytes());
-        b.extend([0, 1]);
-        b
-    }
+    use crate::packet::testdata::dns_query as query;
 
     fn response_with_cname_and_a() -> Vec<u8> {
         let mut b = query(0x1a2b, "www.example.com", 1);

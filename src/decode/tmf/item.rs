@@ -1,6 +1,8 @@
 //! TMF argument item types (`ItemLong`, `ItemWString`, `ItemListByte(a,b)`, ...) as named on
 //! the `name, ItemXxx -- N` lines, and what each one means.
 
+use crate::decode::manifest::types::parse_number;
+
 /// The logged type of one argument, from the `name, ItemXxx -- N` lines of a TMF.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemType {
@@ -173,20 +175,13 @@ fn parse_list_names(list: &str) -> Option<Vec<(u64, String)>> {
     let mut names = Vec::new();
     for entry in list.split(',') {
         let (name, value) = match entry.split_once('=') {
-            Some((name, value)) => (name, parse_number(value.trim())?),
+            Some((name, value)) => (name, parse_number(value)?),
             None => (entry, next),
         };
         names.push((value, name.trim().to_string()));
         next = value.wrapping_add(1);
     }
     Some(names)
-}
-
-fn parse_number(text: &str) -> Option<u64> {
-    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16).ok(),
-        None => text.parse().ok(),
-    }
 }
 
 #[cfg(test)]
