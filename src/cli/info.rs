@@ -317,7 +317,7 @@ pub fn report_for_session(session: &crate::index::Session, file: &str) -> InfoRe
         let key = e.header.provider.key();
         let d = session.decode(&e);
         if let Some(n) = &d.provider_name {
-            names.entry(key.clone()).or_insert_with(|| n.clone());
+            names.entry(key.clone()).or_insert_with(|| n.to_string());
         }
         *decoded_by
             .entry(key)

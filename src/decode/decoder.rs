@@ -2,7 +2,7 @@
 //! the event, TDH metadata embedded in the file, manifests, kernel/classic MOF classes, WPP,
 //! string-only events; anything else falls back to header fields and hex. Never fails.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use uuid::{Uuid, uuid};
 
@@ -73,13 +73,14 @@ enum Names {
 #[derive(Debug, Clone)]
 pub struct DecodedEvent {
     pub decoded_by: DecodedBy,
-    pub provider_name: Option<String>,
-    pub event_name: Option<String>,
+    pub provider_name: Option<Arc<str>>,
+    pub event_name: Option<Arc<str>>,
     /// Task and opcode names, when the schema has them.
-    pub task_name: Option<String>,
-    pub opcode_name: Option<String>,
-    /// The rendered message template, when the schema has one.
-    pub message: Option<String>,
+    pub task_name: Option<Arc<str>>,
+    pub opcode_name: Option<Arc<str>>,
+    /// The message: rendered from the schema's template on first use (most decoded events
+    /// are never shown), or given by the decoder (WPP, string-only events).
+    message: OnceLock<Option<String>>,
     /// Why decoding stopped early (what, where).
     pub error: Option<String>,
     /// The schema matched the event's version exactly.
@@ -89,14 +90,14 @@ pub struct DecodedEvent {
 }
 
 impl DecodedEvent {
-    fn undecoded(provider_name: Option<String>) -> DecodedEvent {
+    fn undecoded(provider_name: Option<Arc<str>>) -> DecodedEvent {
         DecodedEvent {
             decoded_by: DecodedBy::None,
             provider_name,
             event_name: None,
             task_name: None,
             opcode_name: None,
-            message: None,
+            message: OnceLock::new(),
             error: None,
             exact_version: false,
             names: Names::Fixed(&[]),
@@ -128,6 +129,21 @@ impl DecodedEvent {
         }
     }
 
+    /// The message, rendered from the schema's template the first time it is asked for.
+    pub fn message(&self) -> Option<&str> {
+        self.message
+            .get_or_init(|| {
+                let template = self.schema()?.message.as_deref()?;
+                Some(value::render_message_with(template, |i| self.values.get(i)))
+            })
+            .as_deref()
+    }
+
+    /// Replaces the message (for decoders that build it themselves).
+    pub fn set_message(&mut self, message: Option<String>) {
+        self.message = OnceLock::from(message);
+    }
+
     /// `name=value` pairs, for events without a message template.
     pub fn summary(&self) -> String {
         let mut s = String::new();
@@ -144,8 +160,8 @@ impl DecodedEvent {
 
     /// The message if there is one, else the field summary.
     pub fn description(&self) -> String {
-        match &self.message {
-            Some(m) => m.clone(),
+        match self.message() {
+            Some(m) => m.to_string(),
             None => self.summary(),
         }
     }
@@ -216,17 +232,19 @@ impl Decoder {
     }
 
     /// The provider's name without decoding the payload (cheap).
-    pub fn provider_name(&self, e: &Event) -> Option<String> {
+    pub fn provider_name(&self, e: &Event) -> Option<Arc<str>> {
+        static KERNEL: std::sync::LazyLock<Arc<str>> =
+            std::sync::LazyLock::new(|| Arc::from("MSNT_SystemTrace"));
         if let Some(traits) = e.extended_item(ext_type::PROV_TRAITS)
             && let Ok(t) = parse_provider_traits(traits)
         {
-            return Some(t.name.to_string());
+            return Some(Arc::from(t.name));
         }
         match e.header.provider {
-            ProviderId::Kernel { .. } => Some("MSNT_SystemTrace".to_string()),
-            ProviderId::WppMessage(g) => Some(format!("WPP {{{g}}}")),
-            ProviderId::WppComponent(c) => Some(format!("WPP component {c}")),
-            ProviderId::Guid(g) => self.registry.provider_name(&g).map(str::to_string),
+            ProviderId::Kernel { .. } => Some(Arc::clone(&KERNEL)),
+            ProviderId::WppMessage(g) => Some(format!("WPP {{{g}}}").into()),
+            ProviderId::WppComponent(c) => Some(format!("WPP component {c}").into()),
+            ProviderId::Guid(g) => self.registry.provider_name_shared(&g),
             ProviderId::None => None,
         }
     }
@@ -268,10 +286,6 @@ impl Decoder {
         let h = &e.header;
         if let Some((schema, exact)) = self.schema_for(e) {
             let decoded = value::decode_payload(&schema, e.payload(), h.pointer_size);
-            let message = schema
-                .message
-                .as_deref()
-                .map(|t| value::render_message(t, &decoded));
             let error = decoded.error.as_ref().map(|err| err.to_string());
             let values = decoded.fields.into_iter().map(|(_, v)| v).collect();
             // Kernel records are reported under one provider, as TDH does.
@@ -300,7 +314,7 @@ impl Decoder {
                 event_name: Some(names.event_name.clone()).filter(|n| !n.is_empty()),
                 task_name: names.task_name.clone(),
                 opcode_name: names.opcode_name.clone(),
-                message,
+                message: OnceLock::new(),
                 error,
                 exact_version: exact,
                 names: Names::Schema(schema),
@@ -316,7 +330,7 @@ impl Decoder {
             }
             let mut d = DecodedEvent::undecoded(provider_name);
             d.decoded_by = DecodedBy::Wpp;
-            d.event_name = Some(format!("message {}", h.id));
+            d.event_name = Some(format!("message {}", h.id).into());
             d.names = Names::Fixed(&["MessageNumber", "Arguments"]);
             d.values = vec![
                 Value::UInt {
@@ -326,10 +340,10 @@ impl Decoder {
                 },
                 Value::Binary(e.payload().to_vec()),
             ];
-            d.message = Some(
+            d.set_message(Some(
                 "No format information found (pass --tmf DIR with this provider's TMF files)"
                     .to_string(),
-            );
+            ));
             return d;
         }
         if h.flags & layout::EVENT_HEADER_FLAG_STRING_ONLY != 0 {
@@ -337,7 +351,7 @@ impl Decoder {
             let mut d = DecodedEvent::undecoded(provider_name);
             d.decoded_by = DecodedBy::String;
             d.names = Names::Fixed(&["String"]);
-            d.message = Some(text.clone());
+            d.set_message(Some(text.clone()));
             d.values = vec![Value::String(text)];
             return d;
         }
@@ -356,14 +370,14 @@ fn wpp_formatted(format: &MessageFormat, e: &Event) -> DecodedEvent {
         .unzip();
     DecodedEvent {
         decoded_by: DecodedBy::Wpp,
-        provider_name: Some(format.module.clone()).filter(|m| !m.is_empty()),
-        event_name: format
-            .function
-            .clone()
-            .or_else(|| Some(format!("message {}", format.number))),
+        provider_name: Some(format.module.as_str().into()).filter(|m: &Arc<str>| !m.is_empty()),
+        event_name: Some(match &format.function {
+            Some(function) => function.as_str().into(),
+            None => format!("message {}", format.number).into(),
+        }),
         task_name: None,
         opcode_name: None,
-        message: Some(rendered.text),
+        message: OnceLock::from(Some(rendered.text)),
         error: rendered.error,
         exact_version: true,
         names: Names::Owned(names),

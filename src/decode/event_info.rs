@@ -210,12 +210,12 @@ pub fn parse_event_info(blob: &[u8]) -> Result<EventInfo, EventInfoError> {
     let mut schema = EventSchema::new(SchemaSource::Metadata, provider_name);
     schema.level_name = string_at(blob, offset(0x38)?);
     schema.keyword_names = string_list_at(blob, offset(0x40)?);
-    schema.task_name = string_at(blob, offset(0x44)?);
-    schema.opcode_name = string_at(blob, offset(0x48)?);
+    schema.task_name = string_at(blob, offset(0x44)?).map(Arc::from);
+    schema.opcode_name = string_at(blob, offset(0x48)?).map(Arc::from);
     schema.message = trimmed(string_at(blob, offset(0x4C)?)).filter(|m| !m.is_empty());
     schema.event_name = match string_at(blob, offset(0x5C)?).filter(|n| !n.is_empty()) {
-        Some(name) => name,
-        None => derived_event_name(&schema, &descriptor),
+        Some(name) => name.into(),
+        None => derived_event_name(&schema, &descriptor).into(),
     };
 
     let property_count =

@@ -273,10 +273,7 @@ fn every_sample_metadata_record_parses() {
         let (opcode, payload) = metadata_record(file(sample), offset);
         assert_eq!(opcode, OPCODE_EVENT_INFO);
         let info = parse_event_info(payload).unwrap_or_else(|e| panic!("{sample} @{offset}: {e}"));
-        let key = (
-            info.schema.provider_name.as_str(),
-            info.schema.event_name.as_str(),
-        );
+        let key = (&*info.schema.provider_name, &*info.schema.event_name);
         assert_eq!(key, (provider, event_name), "{sample} @{offset}");
         assert_eq!(
             (info.descriptor.id, info.descriptor.version),

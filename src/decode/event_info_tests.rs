@@ -104,13 +104,13 @@ fn event_info_names_and_descriptor() {
     );
     let s = &info.schema;
     assert_eq!(s.source, SchemaSource::Metadata);
-    assert_eq!(s.provider_name, "Test-Provider");
+    assert_eq!(&*s.provider_name, "Test-Provider");
     assert_eq!(s.level_name.as_deref(), Some("win:Informational"));
     assert_eq!(s.keyword_names, ["KwA", "KwB"]);
     assert_eq!(s.task_name.as_deref(), Some("Connect"));
     assert_eq!(s.opcode_name.as_deref(), Some("win:Start"));
     assert_eq!(s.message.as_deref(), Some("Status %1"));
-    assert_eq!(s.event_name, "Connect/Start");
+    assert_eq!(&*s.event_name, "Connect/Start");
     assert_eq!(
         s.fields,
         vec![FieldDef::scalar(
@@ -121,7 +121,7 @@ fn event_info_names_and_descriptor() {
     );
     let named = event_info_blob(&[], 0, None, Some("ConnectStart"));
     assert_eq!(
-        parse_event_info(&named).unwrap().schema.event_name,
+        &*parse_event_info(&named).unwrap().schema.event_name,
         "ConnectStart"
     );
 }

@@ -106,7 +106,7 @@ pub struct LoadReport {
 
 #[derive(Clone)]
 struct ProviderInfo {
-    name: String,
+    name: Arc<str>,
     symbol: Option<String>,
 }
 
@@ -117,7 +117,7 @@ type Versions = BTreeMap<u8, Arc<EventSchema>>;
 pub struct SchemaRegistry {
     providers: HashMap<Uuid, ProviderInfo>,
     /// Names from `providers.tsv` for providers without definitions.
-    known_names: HashMap<Uuid, String>,
+    known_names: HashMap<Uuid, Arc<str>>,
     /// Lower-cased provider name -> GUID, definitions first, then `providers.tsv`.
     guid_by_name: HashMap<String, Uuid>,
     /// Lower-cased provider name -> Network Monitor protocol prefix.
@@ -204,7 +204,7 @@ impl SchemaRegistry {
             self.providers.insert(
                 provider.guid,
                 ProviderInfo {
-                    name: provider.name,
+                    name: provider.name.into(),
                     symbol: provider.symbol,
                 },
             );
@@ -240,7 +240,7 @@ impl SchemaRegistry {
     pub fn add_name_tables(&mut self, providers_tsv: &str, protocol_names_tsv: &str) {
         for (guid, name) in tsv_pairs(providers_tsv) {
             if let Ok(guid) = Uuid::parse_str(guid.trim_matches(['{', '}'])) {
-                self.known_names.insert(guid, name.to_string());
+                self.known_names.insert(guid, Arc::from(name));
                 self.guid_by_name.entry(name.to_lowercase()).or_insert(guid);
             }
         }
@@ -274,10 +274,19 @@ impl SchemaRegistry {
 
     /// The provider's name from its definitions, else from `providers.tsv`.
     pub fn provider_name(&self, guid: &Uuid) -> Option<&str> {
+        self.provider_name_shared_ref(guid).map(|n| &**n)
+    }
+
+    /// [`Self::provider_name`] as a shared string (cloning it does not copy the text).
+    pub fn provider_name_shared(&self, guid: &Uuid) -> Option<Arc<str>> {
+        self.provider_name_shared_ref(guid).cloned()
+    }
+
+    fn provider_name_shared_ref(&self, guid: &Uuid) -> Option<&Arc<str>> {
         self.providers
             .get(guid)
-            .map(|p| p.name.as_str())
-            .or_else(|| self.known_names.get(guid).map(String::as_str))
+            .map(|p| &p.name)
+            .or_else(|| self.known_names.get(guid))
     }
 
     /// The GUID of a provider by name (case-insensitive).

@@ -166,11 +166,12 @@ pub enum SchemaSource {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventSchema {
     pub source: SchemaSource,
-    pub provider_name: String,
+    // Names are shared with every decoded event of this schema (cloned per event: no copy).
+    pub provider_name: Arc<str>,
     /// Event name: manifest symbol / TraceLogging name / `Task/Opcode` for MOF classes.
-    pub event_name: String,
-    pub task_name: Option<String>,
-    pub opcode_name: Option<String>,
+    pub event_name: Arc<str>,
+    pub task_name: Option<Arc<str>>,
+    pub opcode_name: Option<Arc<str>>,
     pub level_name: Option<String>,
     pub keyword_names: Vec<String>,
     /// Message template with `%1`..`%N` placeholders (FormatMessage conventions), if any.
@@ -182,11 +183,11 @@ pub struct EventSchema {
 
 impl EventSchema {
     /// An empty schema of the given source, to be filled by a builder.
-    pub fn new(source: SchemaSource, provider_name: impl Into<String>) -> Self {
+    pub fn new(source: SchemaSource, provider_name: impl Into<Arc<str>>) -> Self {
         EventSchema {
             source,
             provider_name: provider_name.into(),
-            event_name: String::new(),
+            event_name: Arc::from(""),
             task_name: None,
             opcode_name: None,
             level_name: None,

@@ -278,7 +278,7 @@ pub fn parse_event_metadata(data: &[u8], provider_name: &str) -> Result<EventSch
     }
     let mut entries = flat.into_iter();
     let mut schema = EventSchema::new(SchemaSource::Tracelogging, provider_name);
-    schema.event_name = event_name;
+    schema.event_name = event_name.into();
     schema.fields = nest_fields(&mut entries, usize::MAX, 0)?;
     Ok(schema)
 }

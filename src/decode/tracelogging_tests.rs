@@ -99,8 +99,8 @@ fn scalar_fields_and_type_mapping() {
     fields.extend(entry("ft", &[0x8a, 16])); // UINT64 + FILETIME
     let schema = parse_event_metadata(&event_blob("Ev", &fields), "Prov").unwrap();
     assert_eq!(schema.source, SchemaSource::Tracelogging);
-    assert_eq!(schema.provider_name, "Prov");
-    assert_eq!(schema.event_name, "Ev");
+    assert_eq!(&*schema.provider_name, "Prov");
+    assert_eq!(&*schema.event_name, "Ev");
     let types: Vec<(&str, u16, u16)> = schema
         .fields
         .iter()
@@ -169,7 +169,7 @@ fn tags_arrays_and_the_struct_example() {
     let size = u16::try_from(blob.len()).unwrap().to_le_bytes();
     blob[..2].copy_from_slice(&size);
     let schema = parse_event_metadata(&blob, "MySource").unwrap();
-    assert_eq!(schema.event_name, "TestEvent");
+    assert_eq!(&*schema.event_name, "TestEvent");
     let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["fixed", "tagged", "var", "a"]);
     assert_eq!(schema.fields[0].count, Count::Fixed(3));
@@ -309,7 +309,7 @@ fn cache_parses_each_layout_once() {
     let again = cache.get_or_parse("P", &blob).unwrap();
     assert!(Arc::ptr_eq(&first, &again));
     let other_provider = cache.get_or_parse("Q", &blob).unwrap();
-    assert_eq!(other_provider.provider_name, "Q");
+    assert_eq!(&*other_provider.provider_name, "Q");
     assert_eq!(cache.len(), 2);
     assert!(cache.get_or_parse("P", &[1]).is_err());
     assert!(cache.get_or_parse("P", &[1]).is_err());

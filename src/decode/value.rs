@@ -18,7 +18,7 @@ mod message;
 mod walker;
 
 pub use json::Fields;
-pub use message::render_message;
+pub use message::{render_message, render_message_with};
 pub use walker::{decode_payload, map_lookup};
 
 use std::fmt;

@@ -116,7 +116,7 @@ impl<W: Write> RowWriter<W> {
 }
 
 /// Optional text as a safe CSV cell.
-fn cell(text: &Option<String>) -> std::borrow::Cow<'_, str> {
+fn cell<T: std::ops::Deref<Target = str>>(text: &Option<T>) -> std::borrow::Cow<'_, str> {
     sanitize::for_csv_cell(text.as_deref().unwrap_or(""))
 }
 

@@ -1,6 +1,7 @@
 //! One output row per event: the header fields every format shares, plus what decoding adds.
 
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::decode::value::{Fields, Value};
 use crate::etl::Event;
@@ -29,9 +30,9 @@ impl Serialize for RowFields {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DecodedPart {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider_name: Option<String>,
+    pub provider_name: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_name: Option<String>,
+    pub event_name: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,21 +118,22 @@ impl EventRow {
     pub fn protocol_label(&self) -> String {
         let d = &self.decoded;
         d.protocol
-            .clone()
-            .or_else(|| d.provider_name.clone())
-            .or_else(|| self.provider.clone())
-            .unwrap_or_else(|| "-".to_string())
+            .as_deref()
+            .or(d.provider_name.as_deref())
+            .or(self.provider.as_deref())
+            .unwrap_or("-")
+            .to_string()
     }
 
     /// The event name, else the kernel hook, else id and opcode.
     pub fn event_label(&self) -> String {
-        self.decoded
-            .event_name
-            .clone()
-            .unwrap_or_else(|| match &self.hook {
+        self.decoded.event_name.as_deref().map_or_else(
+            || match &self.hook {
                 Some(hook) => format!("hook {hook}"),
                 None => format!("id {} op {}", self.id, self.opcode),
-            })
+            },
+            str::to_string,
+        )
     }
 
     /// The message, else `name=value` pairs of the decoded fields (Network Monitor's

@@ -63,7 +63,7 @@ impl<'s> EvalCtx<'s> {
             .as_ref()
     }
 
-    fn provider_name(&self) -> Option<String> {
+    fn provider_name(&self) -> Option<std::sync::Arc<str>> {
         match self.decoded.get() {
             Some(d) => d.provider_name.clone(),
             None => self.session.decoder().provider_name(&self.event),
@@ -112,7 +112,7 @@ impl<'s> EvalCtx<'s> {
                 }
                 Builtin::ProviderName => self
                     .provider_name()
-                    .map(|n| vec![FVal::Str(n.into())])
+                    .map(|n| vec![FVal::Str(n.to_string().into())])
                     .unwrap_or_default(),
                 Builtin::ProviderGuid => h
                     .provider_guid()
@@ -135,14 +135,14 @@ impl<'s> EvalCtx<'s> {
                     }]
                 }
                 Builtin::Opcode => {
-                    let name = self.decoded().opcode_name.clone().unwrap_or_default();
+                    let name = self.decoded().opcode_name.as_deref().unwrap_or_default();
                     vec![FVal::Named {
                         raw: i128::from(h.opcode),
                         name: name.into(),
                     }]
                 }
                 Builtin::Task => {
-                    let name = self.decoded().task_name.clone().unwrap_or_default();
+                    let name = self.decoded().task_name.as_deref().unwrap_or_default();
                     vec![FVal::Named {
                         raw: i128::from(h.task),
                         name: name.into(),
@@ -170,7 +170,7 @@ impl<'s> EvalCtx<'s> {
                 Builtin::EventName => self
                     .decoded()
                     .event_name
-                    .clone()
+                    .as_deref()
                     .map(|n| vec![FVal::Str(n.into())])
                     .unwrap_or_default(),
                 Builtin::Message => self
@@ -196,8 +196,8 @@ impl<'s> EvalCtx<'s> {
     /// The rendered message, or for WinHTTP/WebIO trace-text events their text.
     fn message(&self) -> Option<String> {
         let d = self.decoded();
-        d.message
-            .clone()
+        d.message()
+            .map(str::to_string)
             .or_else(|| trace_text_of(d).map(str::to_string))
     }
 

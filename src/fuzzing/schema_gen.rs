@@ -71,7 +71,7 @@ const MAX_GENERATED_DEPTH: usize = 20;
 /// out-type, count rule, length rule), and structs read their members the same way.
 pub(super) fn schema_from_bytes(cursor: &mut ByteCursor<'_>, selector: u8) -> EventSchema {
     let mut schema = EventSchema::new(SchemaSource::Manifest, "Fuzz-Provider");
-    schema.event_name = "FuzzEvent".to_string();
+    schema.event_name = "FuzzEvent".into();
     if selector & 0x10 != 0 {
         schema.message = Some("%1 said %2 at %3!x!%n%4".to_string());
     }

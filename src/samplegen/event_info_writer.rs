@@ -273,7 +273,7 @@ mod tests {
             assert_eq!(info.descriptor.keyword, spec.keyword);
             assert_eq!(info.decoding_source, 0);
             let schema = &info.schema;
-            assert_eq!(schema.provider_name, spec.provider.name);
+            assert_eq!(&*schema.provider_name, spec.provider.name);
             assert_eq!(schema.task_name.as_deref(), spec.task_name);
             assert_eq!(schema.opcode_name.as_deref(), spec.opcode_name);
             assert_eq!(schema.level_name.as_deref(), Some(spec.level_name()));

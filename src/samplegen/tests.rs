@@ -422,7 +422,7 @@ fn event_table_agrees_with_the_manifests_in_parsers() {
             );
         };
         assert!(exact, "{} {}", spec.provider.name, spec.symbol);
-        assert_eq!(schema.event_name, spec.symbol, "{}", spec.provider.name);
+        assert_eq!(&*schema.event_name, spec.symbol, "{}", spec.provider.name);
         let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
         let want: Vec<&str> = spec.fields.iter().map(|f| f.name).collect();
         assert_eq!(names, want, "{}", spec.symbol);

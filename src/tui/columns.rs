@@ -196,7 +196,7 @@ mod tests {
         let mut r = row();
         r.decoded.process = Some("w3wp.exe (1432)".to_string());
         r.decoded.protocol = Some("WINHTTP_MicrosoftWindowsWinHttp".to_string());
-        r.decoded.event_name = Some("Trace".to_string());
+        r.decoded.event_name = Some("Trace".into());
         r.decoded.message = Some("evil\x1b[2Jline\nnext".to_string());
         let cells = RowCells::from_row(&r, "t".to_string());
         assert_eq!(cells.process, "w3wp.exe (1432)");

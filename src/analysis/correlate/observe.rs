@@ -174,8 +174,8 @@ fn summarize(source: Source, e: &Event, decoded: &DecodedEvent, text: Option<&st
         None => {
             let name = decoded
                 .event_name
-                .clone()
-                .unwrap_or_else(|| format!("event {}", e.header.id));
+                .as_deref()
+                .map_or_else(|| format!("event {}", e.header.id), str::to_string);
             truncate(&format!(
                 "{} {name}: {}",
                 source.label(),

@@ -530,7 +530,7 @@ impl Reader<'_, '_> {
         );
         let symbol = node.attribute("symbol").filter(|s| !s.is_empty());
         let task_name = task.map(|t| t.name.clone());
-        schema.event_name = match self.kind {
+        schema.event_name = Arc::from(match self.kind {
             DefinitionKind::Manifest => match (symbol, &task_name, &opcode_name) {
                 (Some(symbol), _, _) => symbol.to_string(),
                 (None, Some(task), Some(opcode)) if !opcode_is_info => format!("{task}{opcode}"),
@@ -546,9 +546,9 @@ impl Reader<'_, '_> {
                     (None, None) => format!("{task}/{value}"),
                 }
             }
-        };
-        schema.task_name = task_name;
-        schema.opcode_name = opcode_name;
+        });
+        schema.task_name = task_name.map(Arc::from);
+        schema.opcode_name = opcode_name.map(Arc::from);
         schema.level_name = node.attribute("level").and_then(|l| tables.level_name(l));
         schema.keyword_names = node
             .attribute("keywords")

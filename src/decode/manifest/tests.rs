@@ -59,7 +59,7 @@ fn builtin_definitions_all_load_without_problems() {
     let (trace, exact) = registry.manifest_event(&winhttp, 1, 0).expect("WinHttp 1");
     assert!(exact);
     assert_eq!(trace.source, SchemaSource::Manifest);
-    assert_eq!(trace.provider_name, "Microsoft-Windows-WinHttp");
+    assert_eq!(&*trace.provider_name, "Microsoft-Windows-WinHttp");
     assert_eq!(trace.fields.len(), 1);
     assert_eq!(trace.fields[0].name, "param1");
     assert_eq!(trace.fields[0].in_type, in_type::UNICODE_STRING);
@@ -77,7 +77,7 @@ fn builtin_definitions_all_load_without_problems() {
 
     let http = guid("dd5ef90a-6398-47a4-ad34-4dcecdef795f");
     let (deliver, _) = registry.manifest_event(&http, 3, 0).expect("HttpService 3");
-    assert_eq!(deliver.event_name, "HTTPRequestTraceTaskDeliver");
+    assert_eq!(&*deliver.event_name, "HTTPRequestTraceTaskDeliver");
     assert_eq!(deliver.task_name.as_deref(), Some("HTTPRequestTraceTask"));
     assert_eq!(deliver.opcode_name.as_deref(), Some("Deliver"));
 
@@ -108,7 +108,7 @@ fn version_fallback_prefers_nearest_lower_then_lowest_higher() {
         let (schema, exact) = registry
             .manifest_event(&guid(TEST_GUID), 7, version)
             .expect("event 7");
-        (schema.event_name.clone(), exact)
+        (schema.event_name.to_string(), exact)
     };
     assert_eq!(name(2), ("Two".to_string(), true));
     assert_eq!(name(4), ("Four".to_string(), true));
@@ -283,16 +283,16 @@ fn event_names_follow_symbol_then_task_and_opcode() {
   </events>"#;
     let (registry, report) = load(&manifest(body, ""), DefinitionKind::Manifest);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
-    assert_eq!(event(&registry, 10, 0).event_name, "Explicit");
+    assert_eq!(&*event(&registry, 10, 0).event_name, "Explicit");
     let start = event(&registry, 11, 0);
-    assert_eq!(start.event_name, "ConnStart");
+    assert_eq!(&*start.event_name, "ConnStart");
     assert_eq!(start.level_name.as_deref(), Some("Error"));
     assert_eq!(start.keyword_names, ["Net"]);
     let retry = event(&registry, 12, 0);
-    assert_eq!(retry.event_name, "ConnRetry");
+    assert_eq!(&*retry.event_name, "ConnRetry");
     assert_eq!(retry.level_name.as_deref(), Some("Chatty"));
-    assert_eq!(event(&registry, 13, 0).event_name, "Conn");
-    assert_eq!(event(&registry, 14, 0).event_name, "Event14");
+    assert_eq!(&*event(&registry, 13, 0).event_name, "Conn");
+    assert_eq!(&*event(&registry, 14, 0).event_name, "Event14");
 }
 
 #[test]
@@ -316,13 +316,13 @@ fn classic_definitions_are_keyed_by_opcode_and_named_task_slash_opcode() {
         .expect("classic DCStart");
     assert!(exact);
     assert_eq!(dc_start.source, SchemaSource::Mof);
-    assert_eq!(dc_start.event_name, "Process/DCStart");
+    assert_eq!(&*dc_start.event_name, "Process/DCStart");
     assert_eq!(dc_start.fields[1].in_type, in_type::WBEM_SID);
     // Without an opcode attribute the event type names the standard opcode.
     let (start, _) = registry
         .classic_event(&guid(TEST_GUID), 1, 2)
         .expect("Start");
-    assert_eq!(start.event_name, "Process/Start");
+    assert_eq!(&*start.event_name, "Process/Start");
     assert!(registry.manifest_event(&guid(TEST_GUID), 3, 2).is_none());
 }
 
@@ -348,8 +348,8 @@ fn wevtutil_publisher_export_loads() {
     let (registry, report) = load(&text, DefinitionKind::Manifest);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     let rotated = event(&registry, 1, 0);
-    assert_eq!(rotated.provider_name, "Contoso-Widget");
-    assert_eq!(rotated.event_name, "RotateStart");
+    assert_eq!(&*rotated.provider_name, "Contoso-Widget");
+    assert_eq!(&*rotated.event_name, "RotateStart");
     assert_eq!(rotated.level_name.as_deref(), Some("Informational"));
     assert_eq!(rotated.keyword_names, ["Gears"]);
     assert_eq!(rotated.message.as_deref(), Some("Rotated %1 times."));
@@ -397,7 +397,7 @@ fn broken_definitions_cost_only_themselves() {
     let degraded = event(&registry, 22, 0);
     assert_eq!(degraded.fields[0].map, None);
     assert_eq!(degraded.fields[1].in_type, in_type::NULL);
-    assert_eq!(event(&registry, 23, 0).event_name, "Fine");
+    assert_eq!(&*event(&registry, 23, 0).event_name, "Fine");
 }
 
 #[test]
@@ -453,7 +453,7 @@ fn load_dir_reports_a_malformed_file_with_position_and_loads_the_rest() {
             .to_string()
             .contains("line 3, column 1")
     );
-    assert_eq!(event(&registry, 1, 0).event_name, "Good");
+    assert_eq!(&*event(&registry, 1, 0).event_name, "Good");
     let other = guid("99999999-2222-3333-4444-555555555555");
     assert_eq!(
         registry.classic_event(&other, 2, 0).map(|e| e.1),
@@ -494,7 +494,7 @@ fn later_definitions_replace_earlier_ones() {
     registry.add_text("b.man", &second, DefinitionKind::Manifest, &mut report);
     assert_eq!((report.events, report.replaced), (2, 1));
     assert_eq!(registry.event_count(), 1);
-    assert_eq!(event(&registry, 1, 0).event_name, "New");
+    assert_eq!(&*event(&registry, 1, 0).event_name, "New");
 }
 
 #[test]

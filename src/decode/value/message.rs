@@ -10,6 +10,14 @@ use std::fmt::Write;
 /// return, `%%` `%`, `%.` `.`, `%!` `!`, `% ` and `%b` a space; `%0` ends the message.
 /// Anything else after `%` is kept literally.
 pub fn render_message(template: &str, decoded: &Decoded<'_>) -> String {
+    render_message_with(template, |index| decoded.fields.get(index).map(|(_, v)| v))
+}
+
+/// [`render_message`] over any list of top-level values: `field(i)` is field `i` (0-based).
+pub fn render_message_with<'v>(
+    template: &str,
+    field: impl Fn(usize) -> Option<&'v Value>,
+) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some((before, after)) = rest.split_once('%') {
@@ -22,7 +30,7 @@ pub fn render_message(template: &str, decoded: &Decoded<'_>) -> String {
         rest = chars.as_str();
         match next {
             '0' => return out,
-            '1'..='9' => rest = insert_field(&mut out, after, decoded),
+            '1'..='9' => rest = insert_field(&mut out, after, &field),
             'n' => out.push('\n'),
             't' => out.push('\t'),
             'r' => out.push('\r'),
@@ -40,7 +48,11 @@ pub fn render_message(template: &str, decoded: &Decoded<'_>) -> String {
 
 /// Writes the field named by the digits at the start of `spec_start` and returns the text
 /// after the placeholder (digits and optional `!spec!`).
-fn insert_field<'t>(out: &mut String, spec_start: &'t str, decoded: &Decoded<'_>) -> &'t str {
+fn insert_field<'t, 'v>(
+    out: &mut String,
+    spec_start: &'t str,
+    field: &impl Fn(usize) -> Option<&'v Value>,
+) -> &'t str {
     let digits = spec_start
         .bytes()
         .take(2)
@@ -55,7 +67,7 @@ fn insert_field<'t>(out: &mut String, spec_start: &'t str, decoded: &Decoded<'_>
         spec = inside;
         rest = after;
     }
-    if let Some((_, value)) = index.checked_sub(1).and_then(|i| decoded.fields.get(i)) {
+    if let Some(value) = index.checked_sub(1).and_then(field) {
         write_with_spec(out, value, spec);
     }
     rest

@@ -289,18 +289,18 @@ impl<'p> Walker<'p, '_> {
                 .collect();
             return Ok(Value::Struct(members));
         }
+        let Some(map) = f.map.as_ref().and_then(|name| self.maps.get(name)) else {
+            // Tail call: the value is built in place (no copy through a temporary).
+            return self.scalar(f, top);
+        };
         let value = self.scalar(f, top)?;
-        let mapped = f
-            .map
-            .as_ref()
-            .and_then(|name| self.maps.get(name))
-            .and_then(|map| {
-                let raw = match value {
-                    Value::Int { .. } | Value::UInt { .. } => value.as_u64()?,
-                    _ => return None,
-                };
-                map_lookup(map, raw).map(|text| Value::Mapped { raw, text })
-            });
+        let mapped = Some(map).and_then(|map| {
+            let raw = match value {
+                Value::Int { .. } | Value::UInt { .. } => value.as_u64()?,
+                _ => return None,
+            };
+            map_lookup(map, raw).map(|text| Value::Mapped { raw, text })
+        });
         Ok(mapped.unwrap_or(value))
     }
 

@@ -60,13 +60,10 @@ pub fn trace_text_of(d: &DecodedEvent) -> Option<&str> {
     if d.decoded_by == DecodedBy::None {
         return None;
     }
-    d.message
-        .as_deref()
-        .filter(|m| m.contains("::"))
-        .or_else(|| {
-            d.fields()
-                .find_map(|(_, v)| v.as_str().filter(|s| s.contains("::")))
-        })
+    d.message().filter(|m| m.contains("::")).or_else(|| {
+        d.fields()
+            .find_map(|(_, v)| v.as_str().filter(|s| s.contains("::")))
+    })
 }
 
 /// Severity from decoded content: WinHTTP trace-text failures and error-typed fields.

@@ -127,7 +127,7 @@ impl Session {
                 Some(format!("UTProcessName == {}", quote(&p))),
             ));
         }
-        if let Some(m) = &decoded.message {
+        if let Some(m) = decoded.message() {
             header.push(plain("Message", m, None));
         }
         let mut fields = Vec::new();

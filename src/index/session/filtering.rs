@@ -22,7 +22,7 @@ impl Session {
                 if let Some(name) = self.decoder.provider_name(&e) {
                     let lower = name.to_lowercase();
                     if catalog.providers.insert(lower) {
-                        catalog.display_names.push(name.clone());
+                        catalog.display_names.push(name.to_string());
                         let protocol = self.protocol_name(&name);
                         catalog.providers.insert(protocol.to_lowercase());
                         catalog.display_names.push(protocol);

@@ -44,8 +44,8 @@ impl Session {
             process: self.ut_process_name(e),
             // WinHTTP/WebIO trace-text events: the text is the message, as Network Monitor shows it.
             message: d
-                .message
-                .clone()
+                .message()
+                .map(str::to_string)
                 .or_else(|| trace_text_of(d).map(str::to_string)),
             fields: (!fields.is_empty()).then_some(fields),
             decoded_by: Some(d.decoded_by.name()),

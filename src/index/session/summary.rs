@@ -76,7 +76,7 @@ impl Session {
             let first = self.event(slot.first_frame as usize);
             let guid = first.and_then(|e| e.header.provider_guid());
             let name = first
-                .and_then(|e| self.decode(&e).provider_name)
+                .and_then(|e| self.decode(&e).provider_name.map(|n| n.to_string()))
                 .or_else(|| crate::cli::builtin_provider_name(&slot.id.key()))
                 .unwrap_or_else(|| slot.id.key());
             let mut by_event: Vec<(u16, String, usize)> = counts
@@ -84,7 +84,7 @@ impl Session {
                 .map(|(&(_, id), &(n, frame))| {
                     let event_name = self
                         .event(frame)
-                        .and_then(|e| self.decode(&e).event_name)
+                        .and_then(|e| self.decode(&e).event_name.map(|n| n.to_string()))
                         .unwrap_or_else(|| id.to_string());
                     (id, event_name, n)
                 })
