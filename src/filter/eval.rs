@@ -182,7 +182,9 @@ impl<'s> EvalCtx<'s> {
                         .provider_name()
                         .map(|n| self.session.protocol_name(&n))
                         .unwrap_or_default();
-                    let text = self.message().unwrap_or_else(|| self.decoded().summary());
+                    let text = self
+                        .message()
+                        .map_or_else(|| self.decoded().summary(), str::to_string);
                     vec![FVal::Str(format!("{protocol}:{text}").into())]
                 }
                 Builtin::DecodedBy => vec![FVal::Str(self.decoded().decoded_by.name().into())],
@@ -193,12 +195,11 @@ impl<'s> EvalCtx<'s> {
         }
     }
 
-    /// The rendered message, or for WinHTTP/WebIO trace-text events their text.
-    fn message(&self) -> Option<String> {
+    /// The rendered message, or for WinHTTP/WebIO trace-text events their text (borrowed:
+    /// the decoded event caches its message).
+    fn message(&self) -> Option<&str> {
         let d = self.decoded();
-        d.message()
-            .map(str::to_string)
-            .or_else(|| trace_text_of(d).map(str::to_string))
+        d.message().or_else(|| trace_text_of(d))
     }
 
     fn trace_text_values(&self, field: Builtin) -> Vec<FVal<'_>> {
