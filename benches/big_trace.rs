@@ -9,7 +9,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use etlview::index::{Session, SessionOptions};
+use etlview::timeline::{Session, SessionOptions};
 
 fn status_kib(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -39,7 +39,7 @@ fn main() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| dir.path().join("big.etl"));
     let start = Instant::now();
-    etlview::samplegen::large_trace(&path, events).expect("generate");
+    samplegen::large_trace(&path, events).expect("generate");
     let size = std::fs::metadata(&path).unwrap().len();
     println!(
         "generated {events} events, {:.0} MiB in {:.1} s",

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use etlview::export::{Format, RowWriter};
-use etlview::index::{Session, SessionOptions};
+use etlview::timeline::{Session, SessionOptions};
 
 mod common;
 

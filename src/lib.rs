@@ -1,22 +1,19 @@
 //! etlview: read Windows ETW trace files (.etl) on any OS.
 //!
-//! Data flow: [`etl`] (on-disk layouts -> buffer/record walk -> time index) feeds `decode`
-//! (schemas -> decoded fields), `filter`, and the front ends ([`cli`], [`export`]).
+//! The application crate. Data flows down to up: [`etl`] (the container, its own crate) ->
+//! [`decode`] (schemas, payloads, error codes; its own crate) -> [`timeline`] (sources merged
+//! into one time order) and [`packet`] -> [`fields`] (the one registry of what an event has)
+//! -> [`filter`] and [`analysis`] -> [`export`] -> [`cli`] and [`tui`]. `ARCHITECTURE.md`
+//! maps it; `tests/architecture.rs` keeps every dependency pointing down.
+
+pub use decode;
+pub use etl;
 
 pub mod analysis;
 pub mod cli;
-pub mod decode;
-pub mod etl;
 pub mod export;
+pub mod fields;
 pub mod filter;
-#[doc(hidden)]
-pub mod fuzzing;
-pub mod index;
 pub mod packet;
-pub mod samplegen;
-pub mod sanitize;
+pub mod timeline;
 pub mod tui;
-
-/// Hash map for lookups on the per-event path (schemas by provider/id, TraceLogging
-/// metadata): foldhash instead of SipHash, still seeded per process.
-pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;

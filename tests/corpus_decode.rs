@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use etlview::decode::DecodedBy;
-use etlview::index::{Session, SessionOptions};
+use etlview::timeline::{Session, SessionOptions};
 
 fn open(shared: &std::path::Path, name: &str) -> Session {
     Session::open(shared.join("samples").join(name), SessionOptions::default()).unwrap()

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
-use etlview::index::{Session, SessionOptions};
+use etlview::timeline::{Session, SessionOptions};
 
 fn count(session: &Session, expr: &str) -> usize {
     session

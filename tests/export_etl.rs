@@ -7,7 +7,7 @@ use std::process::Command;
 
 use etlview::etl::Trace;
 use etlview::export::etl::filtered_etl;
-use etlview::index::{Session, SessionOptions};
+use etlview::timeline::{Session, SessionOptions};
 
 /// Record count of a file according to dissect.etl, or None when it is not installed
 /// (then CI fails: .ci/run installs it).

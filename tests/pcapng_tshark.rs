@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use etherparse::{PacketBuilder, TcpHeader};
-use etlview::index::session::{Session, SessionOptions};
 use etlview::packet::{Direction, Frame, Media, Source, frames, summarize, write_pcapng};
+use etlview::timeline::session::{Session, SessionOptions};
 
 /// 1601-01-01 to 1970-01-01 in 100 ns units.
 const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;

@@ -1,6 +1,6 @@
-//! cargo-fuzz target: see `etlview::fuzzing::packet` for what it drives and checks.
+//! cargo-fuzz target: see `fuzz_targets::packet` for what it drives and checks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| etlview::fuzzing::packet(data));
+fuzz_target!(|data: &[u8]| fuzz_targets::packet(data));

@@ -1,6 +1,6 @@
-//! cargo-fuzz target: see `etlview::fuzzing::trace_text` for what it drives and checks.
+//! cargo-fuzz target: see `fuzz_targets::trace_text` for what it drives and checks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| etlview::fuzzing::trace_text(data));
+fuzz_target!(|data: &[u8]| fuzz_targets::trace_text(data));

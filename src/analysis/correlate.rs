@@ -13,8 +13,8 @@
 
 use serde::Serialize;
 
-use crate::etl::Event;
-use crate::index::session::Session;
+use crate::timeline::session::Session;
+use etl::Event;
 
 mod draft;
 pub mod failure;

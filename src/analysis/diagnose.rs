@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 use crate::analysis::correlate::{self, FailureKind, Outcome, Phase, Request, requests};
-use crate::etl::clock::format_filetime;
-use crate::index::session::Session;
+use crate::timeline::session::Session;
+use etl::clock::format_filetime;
 
 mod explain;
 mod render;

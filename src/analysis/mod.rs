@@ -2,5 +2,3 @@
 
 pub mod correlate;
 pub mod diagnose;
-pub mod errors;
-pub mod trace_text;

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::etl::{self, Issue, Trace, format_filetime, kernel_groups};
-use crate::sanitize::for_terminal;
+use etl::sanitize::for_terminal;
+use etl::{self, Issue, Trace, format_filetime, kernel_groups};
 
 #[derive(Debug, Serialize)]
 pub struct ProviderCount {
@@ -309,7 +309,7 @@ pub fn render_text(r: &InfoReport) -> String {
 }
 
 /// The report with provider names and decode coverage from a session.
-pub fn report_for_session(session: &crate::index::Session, file: &str) -> InfoReport {
+pub fn report_for_session(session: &crate::timeline::Session, file: &str) -> InfoReport {
     let trace = session.trace();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut decoded_by: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();

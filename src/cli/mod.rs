@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::export::Format;
-use crate::index::{Session, SessionOptions};
+use crate::timeline::{Session, SessionOptions};
 
 pub use info::{
     InfoReport, builtin_provider_name, render_text as render_info, report as info_report,
@@ -99,14 +99,6 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Regenerate the bundled sample traces (netsh-style ARR traces made by etlview's writer).
-    GenerateSamples {
-        /// Folder to write them to (e.g. `samples`).
-        dir: PathBuf,
-        /// Overwrite existing files.
-        #[arg(long)]
-        force: bool,
-    },
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
         /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT.
@@ -157,12 +149,6 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
         Some(Command::Diagnose { file, json }) => run_diagnose(&file, json, &cli.view.decode),
-        Some(Command::GenerateSamples { dir, force }) => {
-            for path in crate::samplegen::write_all(&dir, force)? {
-                println!("{}", path.display());
-            }
-            Ok(Outcome::Ok)
-        }
         Some(Command::Export {
             file,
             output,
@@ -191,7 +177,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
 fn open(file: &Path, decode: &DecodeArgs) -> Result<Session, CliError> {
     let session = Session::open(file, decode.options())?;
     for w in &session.parser_warnings {
-        eprintln!("etlview: warning: {}", crate::sanitize::for_terminal(w));
+        eprintln!("etlview: warning: {}", etl::sanitize::for_terminal(w));
     }
     let issues = session.trace().issues();
     if !issues.is_empty() {
@@ -240,7 +226,7 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
     let session = open(file, &args.decode)?;
     let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let compiled = compile_filter(&session, args.filter.as_deref())?;
-    let keep = |e: crate::etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
+    let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
     let matched = crate::export::write_rows(&session, args.format, out, &keep, &|_| {})?;
     if compiled.is_some() {
         eprintln!("etlview: {matched} of {} events matched", session.len());
@@ -253,7 +239,7 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
 }
 
 fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
-    use crate::analysis::errors;
+    use decode::errors;
     let mut out = io::stdout().lock();
     let mut any = false;
     let mut all = serde_json::Map::new();
@@ -373,8 +359,7 @@ fn run_export(
         }
         _ => {
             let out = io::BufWriter::with_capacity(1 << 16, pending.writer());
-            let keep =
-                |e: crate::etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
+            let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
             matched = crate::export::write_rows(&session, format, out, &keep, &|k| bar.inc(k))?;
         }
     }

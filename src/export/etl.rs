@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use uuid::Uuid;
 
-use crate::decode::decoder::EVENT_METADATA_GUID;
-use crate::decode::event_info::{MetadataRecord, parse_metadata_record};
-use crate::etl::writer::{EtlWriter, WriterOptions};
-use crate::etl::{Event, HeaderKind, ProviderId, Trace};
+use decode::decoder::EVENT_METADATA_GUID;
+use decode::event_info::{MetadataRecord, parse_metadata_record};
+use etl::writer::{EtlWriter, WriterOptions};
+use etl::{Event, HeaderKind, ProviderId, Trace};
 
 /// What went into a filtered trace.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct EtlExportSummary {
 pub fn filtered_etl(
     trace: &Trace,
     mut keep: impl FnMut(&Event) -> bool,
-) -> Result<(Vec<u8>, EtlExportSummary), crate::etl::writer::RecordTooLarge> {
+) -> Result<(Vec<u8>, EtlExportSummary), etl::writer::RecordTooLarge> {
     let compress = trace.buffers().iter().any(|b| b.is_compressed());
     let options = match trace.logfile() {
         Some(l) => WriterOptions::from_logfile(l, trace.anchor_raw(), compress),

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use super::row::EventRow;
-use crate::sanitize;
+use etl::sanitize;
 
 /// Output formats for printed and exported events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]

@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use rayon::prelude::*;
 
 use super::formats::{Format, RowWriter};
-use crate::etl::Event;
-use crate::index::Session;
+use crate::timeline::Session;
+use etl::Event;
 
 /// Frames formatted by one task (small enough to balance, large enough to amortise).
 const TASK_FRAMES: usize = 2048;
@@ -84,12 +84,12 @@ fn format_frames(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::SessionOptions;
+    use crate::timeline::SessionOptions;
 
     fn session() -> (tempfile::TempDir, Session) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.etl");
-        crate::samplegen::large_trace(&path, 3_000).unwrap();
+        samplegen::large_trace(&path, 3_000).unwrap();
         let session = Session::open(&path, SessionOptions::default()).unwrap();
         (dir, session)
     }

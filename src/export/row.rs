@@ -3,8 +3,8 @@
 use serde::Serialize;
 use std::sync::Arc;
 
-use crate::decode::value::{Fields, Value};
-use crate::etl::Event;
+use decode::value::{Fields, Value};
+use etl::Event;
 
 /// The decoded fields of a row, in schema order; a JSON object in exports.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::ast::{self, CmpOp, Expr, FieldPath, LiteralValue, Operand, Separator, TextOp};
 use super::error::{FilterError, suggest};
 use super::fields::{self, Builtin};
-use crate::analysis::errors;
+use decode::errors;
 
 /// What a predicate reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -321,7 +321,7 @@ fn literal(l: &ast::Literal) -> Result<Lit, FilterError> {
             let utc = date.and_utc()
                 - chrono::Duration::minutes(i64::from(t.utc_offset_minutes.unwrap_or(0)));
             Lit::Time {
-                filetime: crate::etl::clock::datetime_to_filetime(utc),
+                filetime: etl::clock::datetime_to_filetime(utc),
                 local: t.utc_offset_minutes.is_none(),
             }
         }

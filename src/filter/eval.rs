@@ -9,12 +9,12 @@ use uuid::Uuid;
 use super::ast::CmpOp;
 use super::compile::{Compiled, FieldRef, Lit, Node, Test};
 use super::fields::{self, Builtin};
-use crate::analysis::trace_text;
-use crate::decode::DecodedEvent;
-use crate::decode::value::Value;
-use crate::etl::Event;
-use crate::index::Session;
-use crate::index::session::trace_text_of;
+use crate::timeline::Session;
+use crate::timeline::session::trace_text_of;
+use decode::DecodedEvent;
+use decode::trace_text;
+use decode::value::Value;
+use etl::Event;
 
 /// One value of a field (fields may have several: arrays, error tokens).
 #[derive(Debug, Clone, PartialEq)]
@@ -408,7 +408,7 @@ fn text_of<'a>(v: &'a FVal) -> Cow<'a, str> {
         FVal::Int(i) => i.to_string().into(),
         FVal::Float(f) => f.to_string().into(),
         FVal::Guid(g) => g.to_string().into(),
-        FVal::Time(t) => crate::etl::format_filetime(*t).into(),
+        FVal::Time(t) => etl::format_filetime(*t).into(),
         FVal::Bytes(b) => String::from_utf8_lossy(b).into_owned().into(),
     }
 }

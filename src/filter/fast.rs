@@ -4,7 +4,7 @@
 use super::ast::CmpOp;
 use super::compile::{FieldRef, Lit, Node, Test};
 use super::fields::{self, Builtin};
-use crate::index::columns::HeaderRow;
+use crate::timeline::columns::HeaderRow;
 
 /// A header column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

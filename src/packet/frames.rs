@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use uuid::{Uuid, uuid};
 
 use super::{Direction, Frame, Media, Source};
-use crate::decode::value::Value;
-use crate::etl::{Event, ProviderId};
-use crate::index::session::Session;
+use crate::timeline::session::Session;
+use decode::value::Value;
+use etl::{Event, ProviderId};
 
 /// Microsoft-Windows-NDIS-PacketCapture.
 pub const NDIS_PROVIDER: Uuid = uuid!("2ed6006e-4729-4609-b423-3ee7bcd678ef");

@@ -1,8 +1,8 @@
 use super::*;
-use crate::etl::Trace;
-use crate::etl::writer::{EtlWriter, EventRecord, WriterOptions};
-use crate::index::session::SessionOptions;
 use crate::packet::testdata;
+use crate::timeline::session::SessionOptions;
+use etl::Trace;
+use etl::writer::{EtlWriter, EventRecord, WriterOptions};
 
 const ETHERNET: u64 = 0x1;
 const START: u64 = keyword::PACKET_START;

@@ -13,7 +13,7 @@ use super::layout::ScreenLayout;
 use super::tree::{self, TreeLine};
 use super::worker::Job;
 use crate::filter::FilterError;
-use crate::index::{Detail, ProcessSummary, ProviderSummary, Session, Severity};
+use crate::timeline::{Detail, ProcessSummary, ProviderSummary, Session, Severity};
 
 /// The rows the table lists: every event, or the frames a filter kept (time order).
 #[derive(Debug, Clone)]
@@ -220,7 +220,7 @@ impl App {
     /// A viewer waiting for its session.
     pub fn loading(file_name: &str, screen: Rect, no_color: bool) -> App {
         App {
-            file_name: crate::sanitize::for_terminal(file_name).into_owned(),
+            file_name: etl::sanitize::for_terminal(file_name).into_owned(),
             session: None,
             load: Arc::new(LoadProgress::default()),
             preview_only: false,

@@ -1,10 +1,10 @@
 //! The event table's columns as text: shared by the table renderer and the search worker, so
 //! search matches exactly what is on screen.
 
-use crate::etl::format_filetime;
 use crate::export::EventRow;
-use crate::index::Session;
-use crate::sanitize::for_terminal;
+use crate::timeline::Session;
+use etl::format_filetime;
+use etl::sanitize::for_terminal;
 
 /// How the time column is shown (`t` toggles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,15 +206,15 @@ mod tests {
         let fields = crate::export::RowFields(vec![
             (
                 "Error".to_string(),
-                crate::decode::value::Value::UInt {
+                decode::value::Value::UInt {
                     value: 12002,
                     width: 4,
-                    format: crate::decode::value::IntFormat::Win32Error,
+                    format: decode::value::IntFormat::Win32Error,
                 },
             ),
             (
                 "Api".to_string(),
-                crate::decode::value::Value::String("Send".to_string()),
+                decode::value::Value::String("Send".to_string()),
             ),
         ]);
         r.decoded.message = None;

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::etl::Trace;
-use crate::etl::writer::{EtlWriter, EventRecord, WriterOptions};
-use crate::index::{Session, SessionOptions};
+use crate::timeline::{Session, SessionOptions};
+use etl::Trace;
+use etl::writer::{EtlWriter, EventRecord, WriterOptions};
 
 pub const WINHTTP: Uuid = Uuid::from_u128(0x7d44233d_3055_4b9c_ba64_0d47ca40a232);
 pub const WEBIO: Uuid = Uuid::from_u128(0x50b3e73c_9370_461d_bb9f_26f32d68887d);

@@ -2,7 +2,7 @@
 //! time.
 
 use super::columns::TICKS_PER_SECOND;
-use crate::etl::clock::{datetime_to_filetime, filetime_to_datetime};
+use etl::clock::{datetime_to_filetime, filetime_to_datetime};
 
 /// Where `:` should go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

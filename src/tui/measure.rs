@@ -16,7 +16,7 @@ use super::fixtures;
 use super::render::render;
 use super::update::{on_outcome, update};
 use super::worker::{self, Outcome};
-use crate::index::SessionOptions;
+use crate::timeline::SessionOptions;
 
 /// `(RssAnon, RssFile)` of this process in bytes (Linux only; zeros elsewhere).
 fn rss() -> (u64, u64) {

@@ -42,7 +42,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
-use crate::index::SessionOptions;
+use crate::timeline::SessionOptions;
 use action::{Action, action_for_key};
 use app::{App, Message};
 use worker::Outcome;

@@ -230,10 +230,10 @@ fn loading_screen_80x24() {
 fn preview_of_a_large_file_80x24() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.etl");
-    crate::samplegen::large_trace(&path, 20_000).unwrap();
-    let preview = crate::index::Session::open_preview(
+    samplegen::large_trace(&path, 20_000).unwrap();
+    let preview = crate::timeline::Session::open_preview(
         &path,
-        crate::index::SessionOptions::default(),
+        crate::timeline::SessionOptions::default(),
         256 << 10,
     )
     .unwrap()

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use crate::index::{Detail, DetailField};
-use crate::sanitize::for_terminal;
+use crate::timeline::{Detail, DetailField};
+use etl::sanitize::for_terminal;
 
 /// One visible line of the tree, sanitized for the terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -333,7 +333,7 @@ pub fn apply_filter(app: &mut App, expr: &str) {
 
 /// The whole file replaces its preview: the cursor stays where it was, and a filter that was
 /// applied or running is run again over every event (views are recomputed when next opened).
-fn replace_preview(app: &mut App, session: Arc<crate::index::Session>) {
+fn replace_preview(app: &mut App, session: Arc<crate::timeline::Session>) {
     let frame = app.selected_frame();
     let offset = app.offset;
     let filter = match app.filter.running.take() {
@@ -555,7 +555,7 @@ pub fn on_outcome(app: &mut App, outcome: Outcome) {
                         Bar::Search => app.search.input.text(),
                         _ => app.search.last.as_str(),
                     };
-                    let shown = crate::sanitize::for_terminal(needle).into_owned();
+                    let shown = etl::sanitize::for_terminal(needle).into_owned();
                     app.message = Some(Message::Info(format!("no row contains \"{shown}\"")));
                 }
                 None => {}

@@ -10,7 +10,7 @@ use std::sync::mpsc::Sender;
 use super::app::{LoadProgress, Rows, RunningJob};
 use super::columns::{RowCells, TimeFormat};
 use crate::filter::FilterError;
-use crate::index::{ProcessSummary, ProviderSummary, Session, SessionOptions};
+use crate::timeline::{ProcessSummary, ProviderSummary, Session, SessionOptions};
 
 /// Work for a background thread.
 #[derive(Debug, Clone)]

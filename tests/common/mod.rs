@@ -3,11 +3,21 @@
 
 use std::path::PathBuf;
 
+/// The workspace root (the folder with `Cargo.lock`), wherever the test's crate lives.
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .unwrap_or(&manifest)
+        .to_path_buf()
+}
+
 /// `../shared` next to the repository (or `$ETLVIEW_SHARED`).
 pub fn shared_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("ETLVIEW_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+        .unwrap_or_else(|| workspace_root().join("../shared"));
     if dir.join("samples").is_dir() {
         Some(dir)
     } else if std::env::var("CI").is_ok_and(|v| v == "true") {

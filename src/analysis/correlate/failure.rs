@@ -5,12 +5,12 @@
 use serde::Serialize;
 use uuid::{Uuid, uuid};
 
-use crate::analysis::errors;
-use crate::analysis::trace_text::{self, TraceLine};
-use crate::decode::DecodedEvent;
-use crate::decode::value::Value;
-use crate::etl::Event;
-use crate::index::session::{WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use crate::timeline::session::{WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use decode::DecodedEvent;
+use decode::errors;
+use decode::trace_text::{self, TraceLine};
+use decode::value::Value;
+use etl::Event;
 
 pub const TCPIP_PROVIDER: Uuid = uuid!("2f07e2ee-15db-40f1-90ef-9d7ba282188a");
 pub const HTTP_SERVICE_PROVIDER: Uuid = uuid!("dd5ef90a-6398-47a4-ad34-4dcecdef795f");
@@ -355,7 +355,7 @@ fn tcpip_failure(id: u16, decoded: &DecodedEvent) -> Option<Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::trace_text::parse_line;
+    use decode::trace_text::parse_line;
 
     #[test]
     fn codes_map_to_kinds() {

@@ -6,9 +6,9 @@
 use uuid::Uuid;
 
 use super::failure::{HTTP_SERVICE_PROVIDER, TCPIP_PROVIDER};
-use crate::etl::Trace;
-use crate::etl::writer::{EtlWriter, EventRecord, WriterOptions};
-use crate::index::session::{Session, SessionOptions, WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use crate::timeline::session::{Session, SessionOptions, WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use etl::Trace;
+use etl::writer::{EtlWriter, EventRecord, WriterOptions};
 
 /// Where an event is logged from.
 #[derive(Debug, Clone, Copy)]

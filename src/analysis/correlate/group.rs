@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::index::session::Session;
+use crate::timeline::session::Session;
 
 use super::ApiCallSpan;
 use super::ClientRequest;

@@ -2,11 +2,11 @@
 //! and pointers that tie it to a request, the call or phase it starts or ends, what it says
 //! about the target, and its failure. The grouping in `correlate` only looks at facts.
 
-use crate::analysis::trace_text::{self, TraceLine};
-use crate::decode::DecodedEvent;
-use crate::decode::value::Value;
-use crate::etl::Event;
-use crate::index::session::trace_text_of;
+use crate::timeline::session::trace_text_of;
+use decode::DecodedEvent;
+use decode::trace_text::{self, TraceLine};
+use decode::value::Value;
+use etl::Event;
 
 use super::failure::{Failure, Source, decoded_failure};
 

@@ -8,12 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::index::Session;
-use crate::sanitize::for_terminal;
+use crate::timeline::Session;
 use crate::tui::action::hints;
 use crate::tui::app::{App, Bar, Message, Overlay};
 use crate::tui::columns::{TimeFormat, format_time};
 use crate::tui::update::key_mode;
+use etl::sanitize::for_terminal;
 
 const SEPARATOR: &str = " │ ";
 

@@ -6,12 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, Wrap};
 
 use super::Theme;
-use crate::index::Session;
-use crate::sanitize::for_terminal;
+use crate::timeline::Session;
 use crate::tui::action::help_sections;
 use crate::tui::app::{App, ViewKind};
 use crate::tui::columns::{TimeFormat, format_time, time_of_day};
 use crate::tui::layout::list_offset;
+use etl::sanitize::for_terminal;
 
 pub fn render_help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     let width = area.width.min(64);

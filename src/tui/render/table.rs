@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::Theme;
-use crate::index::{Session, Severity};
+use crate::timeline::{Session, Severity};
 use crate::tui::app::{App, Pane};
 use crate::tui::columns::{RowCells, TimeFormat, format_offset, time_of_day};
 

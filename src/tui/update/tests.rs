@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use ratatui::layout::Rect;
 
 use super::*;
-use crate::index::Session;
+use crate::timeline::Session;
 use crate::tui::app::Pane;
 use crate::tui::columns::TimeFormat;
 use crate::tui::fixtures::{self, FAILURE_FRAMES};
@@ -526,8 +526,8 @@ fn while_loading_only_quit_and_resize_act() {
 fn preview_and_full() -> (tempfile::TempDir, Arc<Session>, Arc<Session>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.etl");
-    crate::samplegen::large_trace(&path, 40_000).unwrap();
-    let options = crate::index::SessionOptions::default();
+    samplegen::large_trace(&path, 40_000).unwrap();
+    let options = crate::timeline::SessionOptions::default();
     let preview = Session::open_preview(&path, options.clone(), 1 << 20)
         .unwrap()
         .expect("the file is larger than the preview");

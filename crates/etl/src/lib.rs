@@ -1,0 +1,18 @@
+//! The ETL container: on-disk layouts (`layout`), the walk over buffers and records (`walk`),
+//! and the model users see (`Trace`, `Event`).
+
+pub mod clock;
+pub mod event;
+pub mod kernel_groups;
+pub mod layout;
+pub mod sanitize;
+pub mod trace;
+pub mod walk;
+pub mod writer;
+pub mod xpress;
+
+pub use clock::{Clock, ClockKind, format_filetime};
+pub use event::{Event, ExtendedItem, Header, ProviderId};
+pub use layout::{HeaderKind, LogfileHeader};
+pub use trace::{IndexEntry, OpenError, OpenOptions, Trace};
+pub use walk::{Issue, IssueKind};

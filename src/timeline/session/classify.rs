@@ -1,0 +1,84 @@
+//! Failure and warning classification: the marks computed at open and the tests behind them.
+
+use super::{Session, Severity, WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use decode::trace_text;
+use decode::value::{IntFormat, Value};
+use decode::{DecodedBy, DecodedEvent};
+use etl::ProviderId;
+
+impl Session {
+    /// Failure and warning events, in time order.
+    pub fn severity_marks(&self) -> &[(u32, Severity)] {
+        &self.marks
+    }
+
+    /// Failure/warning classification of one event (error levels, WinHTTP failure lines,
+    /// error mappings, fields holding known error codes).
+    pub fn severity(&self, frame: usize) -> Option<Severity> {
+        let at = self.marks.partition_point(|&(f, _)| (f as usize) < frame);
+        match self.marks.get(at) {
+            Some(&(f, s)) if f as usize == frame => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(super) fn classify(&self, frame: usize) -> Option<Severity> {
+        let e = self.event(frame)?;
+        let by_level = match e.header.level {
+            1 | 2 if !e.header.kind.is_kernel() => Some(Severity::Failure),
+            3 if !e.header.kind.is_kernel() => Some(Severity::Warning),
+            _ => None,
+        };
+        let text_provider = matches!(e.header.provider, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER);
+        if !text_provider {
+            return by_level;
+        }
+        let decoded = self.decode(&e);
+        by_level.max(classify_decoded(&decoded))
+    }
+}
+
+/// The numeric error code held by a value typed as one (Win32 error, NTSTATUS, HRESULT).
+pub(super) fn error_value(value: &Value) -> Option<u32> {
+    match value {
+        Value::UInt {
+            value,
+            format: IntFormat::Win32Error | IntFormat::NtStatus | IntFormat::HResult,
+            ..
+        } => Some(*value as u32),
+        Value::Int {
+            value,
+            format: IntFormat::Win32Error | IntFormat::NtStatus | IntFormat::HResult,
+            ..
+        } => Some(*value as u32),
+        _ => None,
+    }
+}
+
+/// The free text of a WinHTTP/WebIO trace event (its message, else its first string field).
+pub fn trace_text_of(d: &DecodedEvent) -> Option<&str> {
+    if d.decoded_by == DecodedBy::None {
+        return None;
+    }
+    d.message().filter(|m| m.contains("::")).or_else(|| {
+        d.fields()
+            .find_map(|(_, v)| v.as_str().filter(|s| s.contains("::")))
+    })
+}
+
+/// Severity from decoded content: WinHTTP trace-text failures and error-typed fields.
+pub fn classify_decoded(d: &DecodedEvent) -> Option<Severity> {
+    let from_text =
+        trace_text_of(d).and_then(
+            |t| match trace_text::classify(&trace_text::parse_line(t))? {
+                trace_text::Severity::Failure => Some(Severity::Failure),
+                trace_text::Severity::Warning => Some(Severity::Warning),
+            },
+        );
+    let from_fields = d
+        .fields()
+        .filter_map(|(_, v)| error_value(v))
+        .any(|c| c != 0 && c != 997 && c != 259)
+        .then_some(Severity::Failure);
+    from_text.max(from_fields)
+}
