@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::row::EventRow;
+use crate::fields::row::EventRow;
 use etl::sanitize;
 
 /// Output formats for printed and exported events.

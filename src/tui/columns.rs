@@ -2,7 +2,7 @@
 //! search matches exactly what is on screen.
 
 use crate::export::EventRow;
-use crate::timeline::Session;
+use crate::timeline::Timeline;
 use etl::format_filetime;
 use etl::sanitize::for_terminal;
 
@@ -105,7 +105,12 @@ impl RowCells {
     }
 
     /// The cells of event `frame` (0-based) with its time in `format`.
-    pub fn of(session: &Session, frame: usize, format: TimeFormat, first: i64) -> Option<RowCells> {
+    pub fn of(
+        session: &Timeline,
+        frame: usize,
+        format: TimeFormat,
+        first: i64,
+    ) -> Option<RowCells> {
         let row = session.row(frame)?;
         let time = session
             .filetime(frame)

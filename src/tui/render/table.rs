@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::Theme;
-use crate::timeline::{Session, Severity};
+use crate::timeline::{Severity, Timeline};
 use crate::tui::app::{App, Pane};
 use crate::tui::columns::{RowCells, TimeFormat, format_offset, time_of_day};
 
@@ -29,7 +29,7 @@ impl Width {
     }
 }
 
-pub fn render(app: &App, session: &Session, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, session: &Timeline, frame: &mut Frame, area: Rect, theme: &Theme) {
     if area.height == 0 {
         return;
     }

@@ -1,13 +1,37 @@
 //! The detail view of one event: header lines, flattened payload fields, error-code meanings
 //! and the filter term of each line.
 
-use super::classify::{error_value, trace_text_of};
-use super::{Detail, DetailField, Session};
+use crate::timeline::{Timeline, error_value, trace_text_of};
 use decode::value::Value;
 use decode::{errors, trace_text};
 use etl;
 
-impl Session {
+pub use crate::timeline::quote;
+
+/// One line of the detail view: a label, its value, nesting depth, and (when known) the
+/// meaning of an error code it holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DetailField {
+    pub depth: usize,
+    pub name: String,
+    pub value: String,
+    /// `SYMBOL: description` when the value is a known error code.
+    pub meaning: Option<String>,
+    /// A filter term selecting events with this value, e.g. `ProcessId == 1432`.
+    pub filter_term: Option<String>,
+}
+
+/// Everything the detail pane shows for one event.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Detail {
+    pub header: Vec<DetailField>,
+    pub fields: Vec<DetailField>,
+    pub extended: Vec<DetailField>,
+    pub payload: Vec<u8>,
+    pub decode_error: Option<String>,
+}
+
+impl Timeline {
     /// The detail view of an event.
     pub fn detail(&self, frame: usize) -> Option<Detail> {
         let e = self.event(frame)?;
@@ -24,6 +48,11 @@ impl Session {
             })
         };
         push("Frame", row.frame.to_string(), None);
+        if self.sources().len() > 1 {
+            let label = self.source_label(&e).to_string();
+            let term = format!("Source == {}", quote(&label));
+            push("Source", label, Some(term));
+        }
         push("Time", row.time.clone(), None);
         push("Header", row.header.to_string(), None);
         if let Some(p) = &row.provider {
@@ -173,10 +202,6 @@ impl Session {
             decode_error: decoded.error.clone(),
         })
     }
-}
-
-pub(super) fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn plain(name: &str, value: &str, filter_term: Option<String>) -> DetailField {
