@@ -106,6 +106,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the fields filters, columns and exports use: names, aliases, type, unit, the layer
+    /// that computes them. PATTERN keeps those whose names or description contain it.
+    Fields {
+        pattern: Option<String>,
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
         /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT.
@@ -155,6 +163,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Some(Command::Info { files, json }) => run_info(&inputs(&files)?, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
+        Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
         Some(Command::Diagnose { files, json }) => {
             run_diagnose(&inputs(&files)?, json, &cli.view.decode)
         }
@@ -280,6 +289,41 @@ fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
         eprintln!("etlview: {matched} of {} events matched", session.len());
     }
     Ok(if matched == 0 && compiled.is_some() {
+        Outcome::NothingMatched
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn run_fields(pattern: Option<&str>, json: bool) -> Result<Outcome, CliError> {
+    use crate::fields::registry;
+    let fields = registry::matching(pattern);
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &fields)?;
+        writeln!(out)?;
+    } else {
+        for f in &fields {
+            let unit = f.unit.map(|u| format!(" ({u})")).unwrap_or_default();
+            let ty = format!(
+                "{}{unit}",
+                serde_json::to_value(f.ty)?.as_str().unwrap_or("")
+            );
+            let layer = serde_json::to_value(f.layer)?;
+            writeln!(
+                out,
+                "{:<28} {:<18} {:<10} {}",
+                f.name,
+                ty,
+                layer.as_str().unwrap_or(""),
+                f.description
+            )?;
+            if !f.aliases.is_empty() {
+                writeln!(out, "{:<28} also: {}", "", f.aliases.join(", "))?;
+            }
+        }
+    }
+    Ok(if fields.is_empty() {
         Outcome::NothingMatched
     } else {
         Outcome::Ok

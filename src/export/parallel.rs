@@ -37,7 +37,8 @@ fn write_rows_in<W: Write>(
     progress: &(dyn Fn(u64) + Sync),
     (task_frames, round_frames): (usize, usize),
 ) -> io::Result<usize> {
-    let mut writer = RowWriter::new(format, out)?.into_inner()?;
+    let several = session.sources().len() > 1;
+    let mut writer = RowWriter::new_for(format, out, several)?.into_inner()?;
     let total = session.len();
     let mut written = 0;
     for round in (0..total).step_by(round_frames) {

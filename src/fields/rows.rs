@@ -32,6 +32,9 @@ impl Timeline {
 
     fn row_decoded(&self, e: &Event, d: &DecodedEvent) -> EventRow {
         let mut row = EventRow::from_event(e);
+        if self.sources().len() > 1 {
+            row.source = Some(self.source_arc(e));
+        }
         let fields = RowFields(
             d.fields()
                 .map(|(name, value)| (name.to_string(), value.clone()))

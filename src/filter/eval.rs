@@ -100,6 +100,15 @@ impl<'s> EvalCtx<'s> {
                 Builtin::FrameNumber => int(e.frame as i128 + 1),
                 Builtin::FrameNumber0 => int(e.frame as i128),
                 Builtin::Timestamp => vec![FVal::Time(e.filetime)],
+                Builtin::RawTimestamp => int(i128::from(h.timestamp)),
+                Builtin::Source => vec![FVal::Str(self.session.source_label(e).into())],
+                Builtin::Hook => h.hook_id.map(|k| int(i128::from(k))).unwrap_or_default(),
+                Builtin::DecodeError => self
+                    .decoded()
+                    .error
+                    .as_deref()
+                    .map(|m| vec![FVal::Str(m.into())])
+                    .unwrap_or_default(),
                 Builtin::TimeOffset => {
                     let first = self.session.filetime(0).unwrap_or(e.filetime);
                     vec![FVal::Float((e.filetime - first) as f64 / 1e7)]

@@ -56,6 +56,8 @@ pub struct Timeline {
     protocol_names: RwLock<std::collections::HashMap<String, String>>,
     /// Names filters may use in any source (built on first use).
     catalog: OnceLock<crate::filter::Catalog>,
+    /// Source labels, shared by the rows that carry them.
+    labels: Vec<std::sync::Arc<str>>,
 }
 
 impl Timeline {
@@ -142,7 +144,12 @@ impl Timeline {
             s.meta = m;
         }
         let merged = merge::merge(&mut sources);
+        let labels = sources
+            .iter()
+            .map(|s| std::sync::Arc::from(s.meta.label.as_str()))
+            .collect();
         Timeline {
+            labels,
             sources,
             order: merged.order,
             columns: merged.columns,
@@ -250,6 +257,15 @@ impl Timeline {
     /// The label of the event's source (the `Source` field).
     pub fn source_label(&self, e: &Event) -> &str {
         &self.source_of_event(e).meta.label
+    }
+
+    /// The label of the event's source, shared (for rows).
+    pub fn source_arc(&self, e: &Event) -> std::sync::Arc<str> {
+        let index = self.slot(e.frame).map_or(0, |s| usize::from(s.source));
+        self.labels
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| std::sync::Arc::from(""))
     }
 
     /// Decodes one event (payload fields, names, message).

@@ -76,6 +76,8 @@ pub struct RowCells {
     pub event: String,
     pub level: String,
     pub description: String,
+    /// The source's label (empty with one source).
+    pub source: String,
 }
 
 impl RowCells {
@@ -101,6 +103,7 @@ impl RowCells {
             event: clean(&event),
             level: level_name(row.level),
             description: clean(&description),
+            source: row.source.as_deref().map(clean).unwrap_or_default(),
         }
     }
 
