@@ -226,6 +226,9 @@ pub fn diagnose(case: &Case, requests: &[ArrRequest]) -> Vec<Finding> {
                         }
                         let src = &case.sources[i];
                         extra.push(Evidence { server: src.server_name().into(), kind: src.kind, path: src.path.clone(), at: Some(Location::Line(f.line)), says: excerpt(&says) });
+                        if let Some(h) = &f.health_check {
+                            failing_health_checks(case, f, &crate::correlate::uri_path(&h.url), &mut extra);
+                        }
                     }
                 }
                 Conclusion::NoHealthyMember
@@ -271,6 +274,29 @@ fn timeout_evidence(case: &Case, config: Option<(usize, &ArrConfig)>, timeout: D
             Evidence { server: src.server_name().into(), kind: src.kind, path: src.path.clone(), at: line.map(Location::Line), says: excerpt(&says) }
         }
         None => Evidence { server: String::new(), kind: SourceKind::Config, path: PathBuf::new(), at: None, says: format!("{says} (no configuration in the case: default)") },
+    }
+}
+
+/// The latest failed health check (status 400 or more on the check's path) in each enabled
+/// member's IIS log.
+fn failing_health_checks(case: &Case, farm: &crate::config::WebFarm, path: &str, out: &mut Vec<Evidence>) {
+    for m in farm.members.iter().filter(|m| m.enabled) {
+        let Some(server) = case.server_for(&m.address) else { continue };
+        let mut last: Option<(i64, RecordRef)> = None;
+        for (i, src) in case.sources.iter().enumerate() {
+            if src.kind != SourceKind::IisLog || !src.server_name().eq_ignore_ascii_case(&server.name) {
+                continue;
+            }
+            for (j, r) in src.records.iter().enumerate() {
+                let failed = r.get_i64("sc-status").is_some_and(|s| s >= 400);
+                if failed && crate::correlate::uri_path(r.get("cs-uri-stem").unwrap_or("")) == path && last.is_none_or(|(t, _)| r.filetime >= t) {
+                    last = Some((r.filetime, RecordRef { source: i, record: j }));
+                }
+            }
+        }
+        if let Some((_, r)) = last {
+            out.push(record_evidence(case, r, &format!("health check of {} fails", m.address)));
+        }
     }
 }
 

@@ -1,0 +1,92 @@
+//! The generated case folders: each yields exactly its planted conclusion, with evidence
+//! from each source that holds it; the healthy case none; every proxied request links to
+//! its member's request.
+
+use etlview_evidence::case::discover;
+use etlview_evidence::correlate::{Tolerance, link};
+use etlview_evidence::diagnose::diagnose;
+use etlview_evidence::{Attribution, SourceKind};
+
+fn write(dir: &std::path::Path, s: &samplegen::case::CaseScenario) -> std::path::PathBuf {
+    let root = dir.join(s.name);
+    for (rel, bytes) in samplegen::case::build_case(s) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    root
+}
+
+#[test]
+fn each_case_gives_its_planted_conclusion() {
+    let tmp = tempfile::tempdir().unwrap();
+    for s in samplegen::case::case_scenarios() {
+        let root = write(tmp.path(), &s);
+        let case = discover(&[root]).unwrap();
+        assert!(case.skipped.is_empty(), "{}: {:?}", s.name, case.skipped);
+        for src in &case.sources {
+            assert!(src.damage.is_empty(), "{} {}: {:?}", s.name, src.path.display(), src.damage);
+        }
+        let names: Vec<_> = case.servers.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(names.len(), 3, "{}: {names:?}", s.name);
+        for n in ["ARR01", "WEB01", "WEB02"] {
+            assert!(names.contains(&n), "{}: {names:?}", s.name);
+        }
+        let requests = link(&case, Tolerance::default());
+        assert_eq!(requests.len(), s.arr_requests, "{}", s.name);
+        let linked = requests.iter().filter(|r| r.member_freb.is_some()).count();
+        assert_eq!(linked, s.linked_to_member, "{}", s.name);
+        for r in &requests {
+            assert!(r.arr_freb.is_some() && r.arr_log.is_some(), "{}: {r:?}", s.name);
+            if let Some(m) = r.member_freb {
+                // Same server as routed to, and the same ID on both sides.
+                let src = &case.sources[m];
+                assert_eq!(Some(src.server_name()), r.member.as_deref());
+                assert_eq!(src.freb().unwrap().arr_log_id, r.arr_log_id);
+            }
+        }
+        let findings = diagnose(&case, &requests);
+        let got: Vec<String> = findings.iter().map(|f| format!("{:?}", f.conclusion)).collect();
+        let want: Vec<String> = s.planted.iter().map(|p| p.to_string()).collect();
+        assert_eq!(got, want, "{}", s.name);
+        if let Some(f) = findings.first() {
+            assert_eq!(f.requests, 1, "{}", s.name);
+            let kinds: Vec<SourceKind> = f.evidence.iter().map(|e| e.kind).collect();
+            let need: &[SourceKind] = match f.conclusion {
+                etlview_evidence::diagnose::Conclusion::ArrTimedOutFirst => &[SourceKind::IisLog, SourceKind::Freb, SourceKind::Config],
+                etlview_evidence::diagnose::Conclusion::MemberClosedConnection => &[SourceKind::IisLog, SourceKind::Freb, SourceKind::HttpErr],
+                etlview_evidence::diagnose::Conclusion::NoHealthyMember => &[SourceKind::IisLog, SourceKind::Freb, SourceKind::Config],
+                _ => &[SourceKind::IisLog, SourceKind::Freb],
+            };
+            for k in need {
+                assert!(kinds.contains(k), "{}: no {k:?} evidence in {:#?}", s.name, f.evidence);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_article_case_in_detail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = samplegen::case::case_scenarios().into_iter().find(|c| c.name == "case-502-3-timeout").unwrap();
+    let case = discover(&[write(tmp.path(), &s)]).unwrap();
+    // Attribution: FREB names, s-computername, and the folder's other files.
+    let how = |suffix: &str| case.sources.iter().find(|x| x.path.ends_with(suffix)).unwrap().server.clone().unwrap();
+    assert_eq!(how("WEB01/W3SVC1/u_ex260210.log").how, Attribution::ComputerNameField);
+    assert_eq!(how("WEB02/W3SVC1/u_ex260210.log").how, Attribution::SameFolder);
+    assert_eq!(how("ARR01/FailedReqLogFiles/W3SVC1/fr000003.xml").how, Attribution::FrebComputer);
+    assert_eq!(how("ARR01/applicationHost.config").name, "ARR01");
+    let requests = link(&case, Tolerance::default());
+    let failing = requests.iter().find(|r| r.arr_log_id.as_deref() == Some("dbf06c50-adb0-4141-8c04-20bc2f193a61")).unwrap();
+    assert_eq!(failing.routed_to.as_deref(), Some("192.168.0.216"));
+    assert_eq!(failing.member.as_deref(), Some("WEB01"));
+    let arr_line = failing.arr_log.unwrap();
+    let line = &case.sources[arr_line.source].records[arr_line.record];
+    assert_eq!((line.get("sc-status"), line.get("sc-substatus"), line.get("sc-win32-status"), line.get("time-taken")), (Some("502"), Some("3"), Some("12002"), Some("29889")));
+    let m = failing.member_log.unwrap();
+    let line = &case.sources[m.source].records[m.record];
+    assert_eq!((line.get("sc-status"), line.get("sc-win32-status"), line.get("time-taken")), (Some("200"), Some("64"), Some("45208")));
+    let findings = diagnose(&case, &requests);
+    let says: Vec<&str> = findings[0].evidence.iter().map(|e| e.says.as_str()).collect();
+    assert!(says.iter().any(|s| s.contains("proxy time-out 30 s; ARR gave up after 29889 ms, the member needed 45208 ms")), "{says:#?}");
+}
