@@ -146,12 +146,18 @@ fn chain(case: &Case, req: &ArrRequest, out: &mut Vec<Evidence>) {
     }
     if let Some(i) = req.arr_freb {
         if let Some(f) = case.sources[i].freb() {
-            out.push(source_evidence(case, i, format!(
-                "ARR's FREB: {} {} {}{} routed to {} with X-ARR-LOG-ID {}",
+            let mut says = format!(
+                "ARR's FREB: {} {} {}{}, {} ms",
                 f.verb, f.url, f.status.map_or(String::new(), |s| s.to_string()),
                 f.sub_status.map_or(String::new(), |s| format!(".{s}")),
-                f.routed_to.as_deref().unwrap_or("?"), f.arr_log_id.as_deref().unwrap_or("?"),
-            )));
+                f.time_taken_ms.map_or("?".into(), |t| t.to_string()),
+            );
+            match (&f.routed_to, &f.arr_log_id) {
+                (Some(to), Some(id)) => says.push_str(&format!(", routed to {to} with X-ARR-LOG-ID {id}")),
+                (Some(to), None) => says.push_str(&format!(", routed to {to}")),
+                (None, _) => says.push_str(", not routed to any member (no ARR_SERVER_ROUTED)"),
+            }
+            out.push(source_evidence(case, i, says));
         }
     }
     if let Some(i) = req.member_freb {

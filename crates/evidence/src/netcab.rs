@@ -98,7 +98,8 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
             });
             continue;
         }
-        let mut data = Vec::with_capacity(m.size as usize);
+        // Grown as read: the size is the cabinet's claim, not checked data.
+        let mut data = Vec::new();
         if let Err(e) = cab.read_file(&m.name).and_then(|mut r| r.read_to_end(&mut data)) {
             src.damage.push(Damage {
                 at: Location::CabMember(m.name.clone()),

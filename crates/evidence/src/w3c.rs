@@ -205,7 +205,7 @@ fn iis_summary<'a>(get: &impl Fn(&str) -> Option<&'a str>) -> String {
     if let Some(status) = get("sc-status") {
         s.push_str(" -> ");
         s.push_str(status);
-        if let Some(sub) = get("sc-substatus").filter(|v| !v.is_empty()) {
+        if let Some(sub) = get("sc-substatus").filter(|v| !v.is_empty() && *v != "0") {
             s.push('.');
             s.push_str(sub);
         }

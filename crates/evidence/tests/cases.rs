@@ -90,3 +90,34 @@ fn the_article_case_in_detail() {
     let says: Vec<&str> = findings[0].evidence.iter().map(|e| e.says.as_str()).collect();
     assert!(says.iter().any(|s| s.contains("proxy time-out 30 s; ARR gave up after 29889 ms, the member needed 45208 ms")), "{says:#?}");
 }
+
+#[test]
+fn files_are_recognised_by_content_and_strays_are_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = samplegen::case::case_scenarios().into_iter().find(|c| c.name == "case-502-3-reset").unwrap();
+    let root = write(tmp.path(), &s);
+    // Renamed by whoever collected them, plus a note, a trace and an unknown binary.
+    std::fs::rename(root.join("WEB02/HTTPERR/httperr1.log"), root.join("WEB02/errors copy.txt")).unwrap();
+    std::fs::rename(root.join("WEB01/W3SVC1/u_ex260210.log"), root.join("WEB01/W3SVC1/log.bak")).unwrap();
+    std::fs::write(root.join("notes.txt"), "customer says it fails at 22:40").unwrap();
+    std::fs::write(root.join("ARR01/net.etl"), [0u8, 0, 1, 0, 0, 0, 1, 0]).unwrap();
+    let case = discover(&[root.clone()]).unwrap();
+    assert_eq!(case.skipped.len(), 1, "{:?}", case.skipped);
+    assert!(case.skipped[0].0.ends_with("notes.txt"));
+    let find = |suffix: &str| case.sources.iter().find(|x| x.path.ends_with(suffix)).unwrap();
+    let httperr = find("WEB02/errors copy.txt");
+    assert_eq!(httperr.kind, SourceKind::HttpErr);
+    assert_eq!(httperr.server_name(), "WEB02");
+    assert_eq!(find("WEB01/W3SVC1/log.bak").kind, SourceKind::IisLog);
+    let etl = find("ARR01/net.etl");
+    assert_eq!((etl.kind, etl.server_name(), etl.server.as_ref().unwrap().how), (SourceKind::Etl, "ARR01", Attribution::SameFolder));
+    // Still the same conclusion.
+    let findings = diagnose(&case, &link(&case, Tolerance::default()));
+    assert_eq!(findings.len(), 1);
+    // A folder whose files name no server is attributed by its name.
+    std::fs::create_dir_all(root.join("WEB03/HTTPERR")).unwrap();
+    std::fs::write(root.join("WEB03/HTTPERR/httperr1.log"), "#Software: Microsoft HTTP API 2.0\r\n#Fields: date time c-ip c-port cs-uri s-reason\r\n2026-02-10 22:40:00 10.0.0.9 5000 / Timer_ConnectionIdle\r\n").unwrap();
+    let case = discover(&[root]).unwrap();
+    let web03 = case.sources.iter().find(|x| x.path.ends_with("WEB03/HTTPERR/httperr1.log")).unwrap();
+    assert_eq!((web03.server_name(), web03.server.as_ref().unwrap().how), ("WEB03", Attribution::FolderName));
+}
