@@ -23,8 +23,18 @@ fn main() -> ExitCode {
         }
     };
     for s in &case.sources {
-        let how = s.server.as_ref().map_or("?".to_string(), |g| format!("{:?}", g.how));
-        println!("{:8} {:6} {:4} records {:2} damaged  {} ({how})", s.kind.name(), s.server_name(), s.records.len(), s.damage.len(), s.path.display());
+        let how = s
+            .server
+            .as_ref()
+            .map_or("?".to_string(), |g| format!("{:?}", g.how));
+        println!(
+            "{:8} {:6} {:4} records {:2} damaged  {} ({how})",
+            s.kind.name(),
+            s.server_name(),
+            s.records.len(),
+            s.damage.len(),
+            s.path.display()
+        );
         for d in &s.damage {
             println!("    damage: {d}");
         }
@@ -47,11 +57,26 @@ fn main() -> ExitCode {
     }
     let findings = diagnose(&case, &requests);
     for f in &findings {
-        println!("\n{:?} ({} request(s)): {}", f.conclusion, f.requests, f.conclusion.title());
+        println!(
+            "\n{:?} ({} request(s)): {}",
+            f.conclusion,
+            f.requests,
+            f.conclusion.title()
+        );
         for e in &f.evidence {
             let at = e.at.as_ref().map_or(String::new(), |a| format!(" {a}"));
-            println!("  [{} {}] {}{at}: {}", e.server, e.kind.name(), e.path.display(), e.says);
+            println!(
+                "  [{} {}] {}{at}: {}",
+                e.server,
+                e.kind.name(),
+                e.path.display(),
+                e.says
+            );
         }
     }
-    if findings.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if findings.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

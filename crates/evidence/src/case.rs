@@ -52,7 +52,9 @@ pub struct Case {
 impl Case {
     /// The server named `name`.
     pub fn server(&self, name: &str) -> Option<&Server> {
-        self.servers.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+        self.servers
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
     }
 
     /// The server that answers to an address or host name.
@@ -61,7 +63,11 @@ impl Case {
     }
 
     /// The sources of one server, of one kind.
-    pub fn sources_of<'a>(&'a self, server: &'a str, kind: SourceKind) -> impl Iterator<Item = &'a Source> + 'a {
+    pub fn sources_of<'a>(
+        &'a self,
+        server: &'a str,
+        kind: SourceKind,
+    ) -> impl Iterator<Item = &'a Source> + 'a {
         self.sources
             .iter()
             .filter(move |s| s.kind == kind && s.server_name().eq_ignore_ascii_case(server))
@@ -70,11 +76,17 @@ impl Case {
 
 /// Opens every evidence file under the given folders (or files).
 pub fn discover(paths: &[PathBuf]) -> Result<Case, Error> {
-    let mut case = Case { roots: paths.to_vec(), ..Case::default() };
+    let mut case = Case {
+        roots: paths.to_vec(),
+        ..Case::default()
+    };
     // (source, top folder under its root)
     let mut found: Vec<(Source, Option<PathBuf>)> = Vec::new();
     for root in paths {
-        let meta = std::fs::metadata(root).map_err(|source| Error::Io { path: root.clone(), source })?;
+        let meta = std::fs::metadata(root).map_err(|source| Error::Io {
+            path: root.clone(),
+            source,
+        })?;
         let mut files = Vec::new();
         if meta.is_dir() {
             walk(root, 0, &mut files, &mut case.skipped);
@@ -84,7 +96,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Case, Error> {
         files.sort();
         for file in files {
             if found.len() >= MAX_FILES {
-                case.skipped.push((file, format!("more than {MAX_FILES} files in the case")));
+                case.skipped
+                    .push((file, format!("more than {MAX_FILES} files in the case")));
                 continue;
             }
             let top = top_folder(root, &file);
@@ -102,7 +115,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Case, Error> {
 
 fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, skipped: &mut Vec<(PathBuf, String)>) {
     if depth > MAX_DEPTH {
-        skipped.push((dir.to_path_buf(), format!("deeper than {MAX_DEPTH} folders")));
+        skipped.push((
+            dir.to_path_buf(),
+            format!("deeper than {MAX_DEPTH} folders"),
+        ));
         return;
     }
     let entries = match std::fs::read_dir(dir) {
@@ -135,8 +151,14 @@ fn top_folder(root: &Path, file: &Path) -> Option<PathBuf> {
 fn open_one(path: &Path) -> Result<Source, String> {
     let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut head = Vec::with_capacity(SNIFF_LEN);
-    (&mut file).take(SNIFF_LEN as u64).read_to_end(&mut head).map_err(|e| e.to_string())?;
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    (&mut file)
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| e.to_string())?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let kind = sniff(&head, &name).ok_or_else(|| "not a recognised evidence file".to_string())?;
     if kind == SourceKind::Etl {
         return Ok(parse_as(kind, path.to_path_buf(), &[]));
@@ -145,7 +167,10 @@ fn open_one(path: &Path) -> Result<Source, String> {
 }
 
 fn is_name_grade(how: Attribution) -> bool {
-    matches!(how, Attribution::ComputerNameField | Attribution::FrebComputer | Attribution::NetCabFacts)
+    matches!(
+        how,
+        Attribution::ComputerNameField | Attribution::FrebComputer | Attribution::NetCabFacts
+    )
 }
 
 /// Gives each file a server: its own name-grade guess, else the best name told by another
@@ -153,7 +178,9 @@ fn is_name_grade(how: Attribution) -> bool {
 fn attribute(found: &mut [(Source, Option<PathBuf>)]) {
     let mut folder_names: Vec<(PathBuf, ServerGuess)> = Vec::new();
     for (src, top) in found.iter() {
-        let (Some(top), Some(guess)) = (top, &src.server) else { continue };
+        let (Some(top), Some(guess)) = (top, &src.server) else {
+            continue;
+        };
         if !is_name_grade(guess.how) {
             continue;
         }
@@ -169,9 +196,15 @@ fn attribute(found: &mut [(Source, Option<PathBuf>)]) {
         }
         let Some(top) = top else { continue };
         if let Some((_, g)) = folder_names.iter().find(|(f, _)| f == top) {
-            src.server = Some(ServerGuess { name: g.name.clone(), how: Attribution::SameFolder });
+            src.server = Some(ServerGuess {
+                name: g.name.clone(),
+                how: Attribution::SameFolder,
+            });
         } else if let Some(name) = top.file_name() {
-            src.server = Some(ServerGuess { name: name.to_string_lossy().into_owned(), how: Attribution::FolderName });
+            src.server = Some(ServerGuess {
+                name: name.to_string_lossy().into_owned(),
+                how: Attribution::FolderName,
+            });
         }
     }
 }
@@ -180,17 +213,30 @@ fn servers_of(found: &[(Source, Option<PathBuf>)]) -> Vec<Server> {
     let mut servers: Vec<Server> = Vec::new();
     for (src, top) in found {
         let Some(guess) = &src.server else { continue };
-        let idx = match servers.iter().position(|s| s.name.eq_ignore_ascii_case(&guess.name)) {
+        let idx = match servers
+            .iter()
+            .position(|s| s.name.eq_ignore_ascii_case(&guess.name))
+        {
             Some(i) => i,
             None => {
-                servers.push(Server { name: guess.name.clone(), folder: top.clone(), addresses: Vec::new() });
+                servers.push(Server {
+                    name: guess.name.clone(),
+                    folder: top.clone(),
+                    addresses: Vec::new(),
+                });
                 servers.len() - 1
             }
         };
         let server = &mut servers[idx];
         let mut add = |a: &str| {
-            let loopback = a.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-            if !a.is_empty() && !loopback && server.addresses.len() < 32 && !server.addresses.iter().any(|x| x == a) {
+            let loopback = a
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+            if !a.is_empty()
+                && !loopback
+                && server.addresses.len() < 32
+                && !server.addresses.iter().any(|x| x == a)
+            {
                 server.addresses.push(a.to_string());
             }
         };

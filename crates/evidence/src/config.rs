@@ -89,16 +89,22 @@ pub struct ArrConfig {
 impl ArrConfig {
     /// The farm that has `address` as a member (address compared case-insensitively).
     pub fn farm_of(&self, address: &str) -> Option<&WebFarm> {
-        self.farms
-            .iter()
-            .find(|f| f.members.iter().any(|m| m.address.eq_ignore_ascii_case(address)))
+        self.farms.iter().find(|f| {
+            f.members
+                .iter()
+                .any(|m| m.address.eq_ignore_ascii_case(address))
+        })
     }
 
     /// The proxy time-out in force for requests routed to `address` (or the server's).
     pub fn timeout_for(&self, address: Option<&str>) -> Duration {
         match address.and_then(|a| self.farm_of(a)).or(self.farms.first()) {
             Some(f) => f.effective_timeout(self.proxy.as_ref()),
-            None => self.proxy.as_ref().and_then(|p| p.timeout).unwrap_or(DEFAULT_PROXY_TIMEOUT),
+            None => self
+                .proxy
+                .as_ref()
+                .and_then(|p| p.timeout)
+                .unwrap_or(DEFAULT_PROXY_TIMEOUT),
         }
     }
 }
@@ -195,14 +201,20 @@ impl<'a, 'd> Reader<'a, 'd> {
         for c in n.children().filter(Node::is_element) {
             match c.tag_name().name() {
                 "server" => {
-                    let arr = elements(c).find(|x| x.tag_name().name() == "applicationRequestRouting");
-                    let port = |name: &str| arr.and_then(|a| a.attribute(name)).and_then(|p| p.parse().ok());
+                    let arr =
+                        elements(c).find(|x| x.tag_name().name() == "applicationRequestRouting");
+                    let port = |name: &str| {
+                        arr.and_then(|a| a.attribute(name))
+                            .and_then(|p| p.parse().ok())
+                    };
                     farm.members.push(FarmMember {
                         address: c.attribute("address").unwrap_or("").to_string(),
                         enabled: self.bool_attr(c, "enabled").unwrap_or(true),
                         http_port: port("httpPort"),
                         https_port: port("httpsPort"),
-                        weight: arr.and_then(|a| a.attribute("weight")).and_then(|w| w.parse().ok()),
+                        weight: arr
+                            .and_then(|a| a.attribute("weight"))
+                            .and_then(|w| w.parse().ok()),
                         line: self.line(c),
                     });
                 }
@@ -214,7 +226,10 @@ impl<'a, 'd> Reader<'a, 'd> {
                                     url: a.attribute("url").unwrap_or("").to_string(),
                                     interval: self.span_attr(a, "interval"),
                                     timeout: self.span_attr(a, "timeout"),
-                                    response_match: a.attribute("responseMatch").unwrap_or("").to_string(),
+                                    response_match: a
+                                        .attribute("responseMatch")
+                                        .unwrap_or("")
+                                        .to_string(),
                                     line: self.line(a),
                                 })
                             }
@@ -254,7 +269,10 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
             return src;
         }
     };
-    let mut reader = Reader { doc: &doc, damage: Vec::new() };
+    let mut reader = Reader {
+        doc: &doc,
+        damage: Vec::new(),
+    };
     let mut cfg = ArrConfig::default();
     let root = doc.root_element();
     let (mut default_log, mut default_freb) = (None, None);
@@ -266,7 +284,10 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
         });
     }
     for n in root.descendants().filter(Node::is_element) {
-        let parent = n.parent_element().map(|p| p.tag_name().name()).unwrap_or("");
+        let parent = n
+            .parent_element()
+            .map(|p| p.tag_name().name())
+            .unwrap_or("");
         match (parent, n.tag_name().name()) {
             ("system.webServer", "proxy") => {
                 // applicationHost's own <proxy> wins over one inside a <location>.
@@ -281,7 +302,11 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
             }
             ("sites", "site") => {
                 let id = n.attribute("id").and_then(|i| i.parse().ok()).unwrap_or(0);
-                let mut site = Site { id, name: n.attribute("name").unwrap_or("").into(), ..Site::default() };
+                let mut site = Site {
+                    id,
+                    name: n.attribute("name").unwrap_or("").into(),
+                    ..Site::default()
+                };
                 for c in elements(n) {
                     match c.tag_name().name() {
                         "logFile" => site.log_directory = c.attribute("directory").map(Into::into),
@@ -297,7 +322,9 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
                 for c in elements(n) {
                     match c.tag_name().name() {
                         "logFile" => default_log = c.attribute("directory").map(String::from),
-                        "traceFailedRequestsLogging" => default_freb = c.attribute("directory").map(String::from),
+                        "traceFailedRequestsLogging" => {
+                            default_freb = c.attribute("directory").map(String::from)
+                        }
                         _ => {}
                     }
                 }
@@ -310,9 +337,9 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
         site.log_directory = site.log_directory.take().or_else(|| default_log.clone());
         site.freb_directory = site.freb_directory.take().or_else(|| default_freb.clone());
     }
-    cfg.is_application_host = root
-        .descendants()
-        .any(|n| n.tag_name().name() == "configSections" || n.tag_name().name() == "system.applicationHost");
+    cfg.is_application_host = root.descendants().any(|n| {
+        n.tag_name().name() == "configSections" || n.tag_name().name() == "system.applicationHost"
+    });
     src.damage = reader.damage;
     src.details = Details::Config(Box::new(cfg));
     src
@@ -334,8 +361,14 @@ mod tests {
     #[test]
     fn timespans() {
         assert_eq!(parse_timespan("00:00:30"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_timespan("1.00:02:00"), Some(Duration::from_secs(86_520)));
-        assert_eq!(parse_timespan("00:00:01.5"), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_timespan("1.00:02:00"),
+            Some(Duration::from_secs(86_520))
+        );
+        assert_eq!(
+            parse_timespan("00:00:01.5"),
+            Some(Duration::from_millis(1500))
+        );
         assert_eq!(parse_timespan("30"), None);
         assert_eq!(parse_timespan("00:61:00"), None);
     }

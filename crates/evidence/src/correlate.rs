@@ -60,7 +60,9 @@ pub struct Tolerance {
 
 impl Default for Tolerance {
     fn default() -> Self {
-        Tolerance { skew: Duration::from_secs(2) }
+        Tolerance {
+            skew: Duration::from_secs(2),
+        }
     }
 }
 
@@ -70,7 +72,10 @@ pub fn uri_path(url: &str) -> String {
         Some((_, after)) => after.find('/').map_or("/", |i| &after[i..]),
         None => url,
     };
-    rest.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase()
+    rest.split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// End time of a W3C line (its `date time`) and its start (minus `time-taken`).
@@ -84,7 +89,8 @@ pub fn arr_servers(case: &Case) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in &case.sources {
         let is_arr = s.config().is_some_and(|c| !c.farms.is_empty())
-            || s.freb().is_some_and(|f| f.arr_log_id_set_here || f.routed_to.is_some());
+            || s.freb()
+                .is_some_and(|f| f.arr_log_id_set_here || f.routed_to.is_some());
         if is_arr && !out.iter().any(|n| n.eq_ignore_ascii_case(s.server_name())) {
             out.push(s.server_name().to_string());
         }
@@ -104,11 +110,15 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
     // 1. Requests ARR traced.
     for (i, src) in case.sources.iter().enumerate() {
         let Some(f) = src.freb() else { continue };
-        if !is_arr(src.server_name()) || !(f.arr_log_id_set_here || f.routed_to.is_some() || f.status == Some(502)) {
+        if !is_arr(src.server_name())
+            || !(f.arr_log_id_set_here || f.routed_to.is_some() || f.status == Some(502))
+        {
             continue;
         }
         let start = f.start.unwrap_or(0);
-        let taken = f.time_taken_ms.map_or(0, |t| t.min(86_400_000) as i64 * TICKS_PER_MS);
+        let taken = f
+            .time_taken_ms
+            .map_or(0, |t| t.min(86_400_000) as i64 * TICKS_PER_MS);
         let end = f.end.unwrap_or(start).max(start + taken);
         let mut req = ArrRequest {
             arr_server: src.server_name().to_string(),
@@ -121,10 +131,17 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
             ..ArrRequest::default()
         };
         // The ARR log line is written when the request ends, in whole seconds.
-        req.arr_log = closest_line(case, &req.arr_server, SourceKind::IisLog, &req.path, &used, |r| {
-            let (_, t) = line_span(r);
-            (t >= end - skew - second && t <= end + skew + second).then(|| (t - end).abs())
-        });
+        req.arr_log = closest_line(
+            case,
+            &req.arr_server,
+            SourceKind::IisLog,
+            &req.path,
+            &used,
+            |r| {
+                let (_, t) = line_span(r);
+                (t >= end - skew - second && t <= end + skew + second).then(|| (t - end).abs())
+            },
+        );
         if let Some(r) = req.arr_log {
             used.insert(r);
         }
@@ -137,7 +154,10 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
                 continue;
             }
             for (j, r) in src.records.iter().enumerate() {
-                let rr = RecordRef { source: i, record: j };
+                let rr = RecordRef {
+                    source: i,
+                    record: j,
+                };
                 if r.get_i64("sc-status") != Some(502) || used.contains(&rr) {
                     continue;
                 }
@@ -158,11 +178,19 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
 
     // 3. The member's side.
     for req in &mut out {
-        req.member = req.routed_to.as_deref().and_then(|w| case.server_for(w)).map(|s| s.name.clone());
+        req.member = req
+            .routed_to
+            .as_deref()
+            .and_then(|w| case.server_for(w))
+            .map(|s| s.name.clone());
         if let Some(id) = req.arr_log_id.clone() {
             for (i, src) in case.sources.iter().enumerate() {
                 let Some(f) = src.freb() else { continue };
-                if !f.arr_log_id_set_here && f.arr_log_id.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(&id)) {
+                if !f.arr_log_id_set_here
+                    && f.arr_log_id
+                        .as_deref()
+                        .is_some_and(|x| x.eq_ignore_ascii_case(&id))
+                {
                     req.member_freb = Some(i);
                     if req.member.is_none() {
                         req.member = Some(src.server_name().to_string());
@@ -171,12 +199,22 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
                 }
             }
         }
-        let Some(member) = req.member.clone() else { continue };
-        let member_end = req.member_freb.and_then(|i| case.sources[i].freb()).and_then(|f| {
-            let taken = f.time_taken_ms.map_or(0, |t| t.min(86_400_000) as i64 * TICKS_PER_MS);
-            f.end.map(|e| e.max(f.start.unwrap_or(e) + taken))
-        });
-        let (lo, hi) = (req.start - skew - second, req.end.max(member_end.unwrap_or(req.end)) + skew + second);
+        let Some(member) = req.member.clone() else {
+            continue;
+        };
+        let member_end = req
+            .member_freb
+            .and_then(|i| case.sources[i].freb())
+            .and_then(|f| {
+                let taken = f
+                    .time_taken_ms
+                    .map_or(0, |t| t.min(86_400_000) as i64 * TICKS_PER_MS);
+                f.end.map(|e| e.max(f.start.unwrap_or(e) + taken))
+            });
+        let (lo, hi) = (
+            req.start - skew - second,
+            req.end.max(member_end.unwrap_or(req.end)) + skew + second,
+        );
         let id = req.arr_log_id.clone();
         req.member_log = closest_line(case, &member, SourceKind::IisLog, &req.path, &used, |r| {
             if let (Some(id), Some(v)) = (&id, logged_arr_id(r)) {
@@ -184,13 +222,17 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
             }
             let (s, e) = line_span(r);
             match member_end {
-                Some(m) => (e >= m - skew - second && e <= m + skew + second).then(|| (e - m).abs()),
+                Some(m) => {
+                    (e >= m - skew - second && e <= m + skew + second).then(|| (e - m).abs())
+                }
                 None => (s >= lo - second && s <= hi).then(|| (s - req.start).abs()),
             }
         });
-        req.member_httperr = closest_line(case, &member, SourceKind::HttpErr, &req.path, &used, |r| {
-            (r.filetime >= lo && r.filetime <= hi).then(|| (r.filetime - member_end.unwrap_or(req.end)).abs())
-        });
+        req.member_httperr =
+            closest_line(case, &member, SourceKind::HttpErr, &req.path, &used, |r| {
+                (r.filetime >= lo && r.filetime <= hi)
+                    .then(|| (r.filetime - member_end.unwrap_or(req.end)).abs())
+            });
         for r in [req.member_log, req.member_httperr].into_iter().flatten() {
             used.insert(r);
         }
@@ -200,7 +242,9 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
 
 /// `X-ARR-LOG-ID` logged as a custom field (`X-ARR-LOG-ID` or `cs(X-ARR-LOG-ID)`).
 fn logged_arr_id(r: &Record) -> Option<&str> {
-    r.get("X-ARR-LOG-ID").or_else(|| r.get("cs(X-ARR-LOG-ID)")).filter(|v| !v.is_empty())
+    r.get("X-ARR-LOG-ID")
+        .or_else(|| r.get("cs(X-ARR-LOG-ID)"))
+        .filter(|v| !v.is_empty())
 }
 
 /// The unused line of `server`'s logs of `kind` for `path` with the smallest distance.
@@ -218,15 +262,21 @@ fn closest_line(
             continue;
         }
         for (j, r) in src.records.iter().enumerate() {
-            let rr = RecordRef { source: i, record: j };
-            let uri = r.get("cs-uri-stem").or_else(|| r.get("cs-uri")).unwrap_or("");
+            let rr = RecordRef {
+                source: i,
+                record: j,
+            };
+            let uri = r
+                .get("cs-uri-stem")
+                .or_else(|| r.get("cs-uri"))
+                .unwrap_or("");
             if used.contains(&rr) || uri_path(uri) != path {
                 continue;
             }
-            if let Some(d) = distance(r) {
-                if best.is_none_or(|(b, _)| d < b) {
-                    best = Some((d, rr));
-                }
+            if let Some(d) = distance(r)
+                && best.is_none_or(|(b, _)| d < b)
+            {
+                best = Some((d, rr));
             }
         }
     }

@@ -80,11 +80,24 @@ const EVIDENCE_REQUESTS: usize = 3;
 /// (`2147954402 (0x80072ee2)`, `0x80072EE2`, `12002`): HRESULTs of facility 7 give their low
 /// 16 bits.
 pub fn win32_code(text: &str) -> Option<u32> {
-    let hex = text.split(|c: char| !c.is_ascii_alphanumeric()).find_map(|t| {
-        t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).and_then(|h| u32::from_str_radix(h, 16).ok())
-    });
-    let n = hex.or_else(|| text.split_whitespace().next().and_then(|t| t.parse::<u64>().ok()).map(|n| n as u32))?;
-    Some(if n & 0xFFFF_0000 == 0x8007_0000 { n & 0xFFFF } else { n })
+    let hex = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find_map(|t| {
+            t.strip_prefix("0x")
+                .or_else(|| t.strip_prefix("0X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+        });
+    let n = hex.or_else(|| {
+        text.split_whitespace()
+            .next()
+            .and_then(|t| t.parse::<u64>().ok())
+            .map(|n| n as u32)
+    })?;
+    Some(if n & 0xFFFF_0000 == 0x8007_0000 {
+        n & 0xFFFF
+    } else {
+        n
+    })
 }
 
 struct Facts {
@@ -95,31 +108,59 @@ struct Facts {
 }
 
 fn arr_facts(case: &Case, req: &ArrRequest) -> Facts {
-    let line = req.arr_log.map(|r| &case.sources[r.source].records[r.record]);
+    let line = req
+        .arr_log
+        .map(|r| &case.sources[r.source].records[r.record]);
     let freb = req.arr_freb.and_then(|i| case.sources[i].freb());
     Facts {
-        status: line.and_then(|l| l.get_i64("sc-status")).map(|v| v as u32).or(freb.and_then(|f| f.status)),
-        sub: line.and_then(|l| l.get_i64("sc-substatus")).map(|v| v as u32).or(freb.and_then(|f| f.sub_status)),
+        status: line
+            .and_then(|l| l.get_i64("sc-status"))
+            .map(|v| v as u32)
+            .or(freb.and_then(|f| f.status)),
+        sub: line
+            .and_then(|l| l.get_i64("sc-substatus"))
+            .map(|v| v as u32)
+            .or(freb.and_then(|f| f.sub_status)),
         win32: line
             .and_then(|l| l.get("sc-win32-status"))
             .and_then(win32_code)
             .filter(|&c| c != 0)
-            .or_else(|| freb.and_then(|f| f.error_code.as_deref()).and_then(win32_code)),
-        taken_ms: line.and_then(|l| l.get_i64("time-taken")).map(|v| v.max(0) as u64).or(freb.and_then(|f| f.time_taken_ms)),
+            .or_else(|| {
+                freb.and_then(|f| f.error_code.as_deref())
+                    .and_then(win32_code)
+            }),
+        taken_ms: line
+            .and_then(|l| l.get_i64("time-taken"))
+            .map(|v| v.max(0) as u64)
+            .or(freb.and_then(|f| f.time_taken_ms)),
     }
 }
 
 fn member_taken_ms(case: &Case, req: &ArrRequest) -> Option<u64> {
-    let line = req.member_log.map(|r| &case.sources[r.source].records[r.record]);
+    let line = req
+        .member_log
+        .map(|r| &case.sources[r.source].records[r.record]);
     line.and_then(|l| l.get_i64("time-taken"))
         .map(|v| v.max(0) as u64)
-        .or_else(|| req.member_freb.and_then(|i| case.sources[i].freb()).and_then(|f| f.time_taken_ms))
+        .or_else(|| {
+            req.member_freb
+                .and_then(|i| case.sources[i].freb())
+                .and_then(|f| f.time_taken_ms)
+        })
 }
 
 fn config_of<'a>(case: &'a Case, server: &'a str) -> Option<(usize, &'a ArrConfig)> {
     case.sources_of(server, SourceKind::Config)
-        .find_map(|s| s.config().filter(|c| !c.farms.is_empty() || c.proxy.is_some()))
-        .and_then(|c| case.sources.iter().position(|s| s.config() == Some(c)).map(|i| (i, c)))
+        .find_map(|s| {
+            s.config()
+                .filter(|c| !c.farms.is_empty() || c.proxy.is_some())
+        })
+        .and_then(|c| {
+            case.sources
+                .iter()
+                .position(|s| s.config() == Some(c))
+                .map(|i| (i, c))
+        })
 }
 
 fn record_evidence(case: &Case, r: RecordRef, says: &str) -> Evidence {
@@ -136,7 +177,13 @@ fn record_evidence(case: &Case, r: RecordRef, says: &str) -> Evidence {
 
 fn source_evidence(case: &Case, i: usize, says: String) -> Evidence {
     let src = &case.sources[i];
-    Evidence { server: src.server_name().to_string(), kind: src.kind, path: src.path.clone(), at: None, says: excerpt(&says) }
+    Evidence {
+        server: src.server_name().to_string(),
+        kind: src.kind,
+        path: src.path.clone(),
+        at: None,
+        says: excerpt(&says),
+    }
 }
 
 /// The chain of one request as evidence lines.
@@ -144,30 +191,40 @@ fn chain(case: &Case, req: &ArrRequest, out: &mut Vec<Evidence>) {
     if let Some(r) = req.arr_log {
         out.push(record_evidence(case, r, "ARR's IIS log"));
     }
-    if let Some(i) = req.arr_freb {
-        if let Some(f) = case.sources[i].freb() {
-            let mut says = format!(
-                "ARR's FREB: {} {} {}{}, {} ms",
-                f.verb, f.url, f.status.map_or(String::new(), |s| s.to_string()),
-                f.sub_status.map_or(String::new(), |s| format!(".{s}")),
-                f.time_taken_ms.map_or("?".into(), |t| t.to_string()),
-            );
-            match (&f.routed_to, &f.arr_log_id) {
-                (Some(to), Some(id)) => says.push_str(&format!(", routed to {to} with X-ARR-LOG-ID {id}")),
-                (Some(to), None) => says.push_str(&format!(", routed to {to}")),
-                (None, _) => says.push_str(", not routed to any member (no ARR_SERVER_ROUTED)"),
+    if let Some(i) = req.arr_freb
+        && let Some(f) = case.sources[i].freb()
+    {
+        let mut says = format!(
+            "ARR's FREB: {} {} {}{}, {} ms",
+            f.verb,
+            f.url,
+            f.status.map_or(String::new(), |s| s.to_string()),
+            f.sub_status.map_or(String::new(), |s| format!(".{s}")),
+            f.time_taken_ms.map_or("?".into(), |t| t.to_string()),
+        );
+        match (&f.routed_to, &f.arr_log_id) {
+            (Some(to), Some(id)) => {
+                says.push_str(&format!(", routed to {to} with X-ARR-LOG-ID {id}"))
             }
-            out.push(source_evidence(case, i, says));
+            (Some(to), None) => says.push_str(&format!(", routed to {to}")),
+            (None, _) => says.push_str(", not routed to any member (no ARR_SERVER_ROUTED)"),
         }
+        out.push(source_evidence(case, i, says));
     }
-    if let Some(i) = req.member_freb {
-        if let Some(f) = case.sources[i].freb() {
-            out.push(source_evidence(case, i, format!(
+    if let Some(i) = req.member_freb
+        && let Some(f) = case.sources[i].freb()
+    {
+        out.push(source_evidence(
+            case,
+            i,
+            format!(
                 "member's FREB: same X-ARR-LOG-ID, {} {} status {}, {} ms",
-                f.verb, f.url, f.status.map_or("?".into(), |s| s.to_string()),
+                f.verb,
+                f.url,
+                f.status.map_or("?".into(), |s| s.to_string()),
                 f.time_taken_ms.map_or("?".into(), |t| t.to_string()),
-            )));
-        }
+            ),
+        ));
     }
     if let Some(r) = req.member_log {
         out.push(record_evidence(case, r, "member's IIS log"));
@@ -186,7 +243,9 @@ pub fn diagnose(case: &Case, requests: &[ArrRequest]) -> Vec<Finding> {
             continue;
         }
         let config = config_of(case, &req.arr_server);
-        let timeout = config.map_or(DEFAULT_PROXY_TIMEOUT, |(_, c)| c.timeout_for(req.routed_to.as_deref()));
+        let timeout = config.map_or(DEFAULT_PROXY_TIMEOUT, |(_, c)| {
+            c.timeout_for(req.routed_to.as_deref())
+        });
         let mut extra = Vec::new();
         let conclusion = match (facts.sub, facts.win32) {
             (Some(3), Some(12002)) => {
@@ -196,7 +255,13 @@ pub fn diagnose(case: &Case, requests: &[ArrRequest]) -> Vec<Finding> {
                     extra.push(member_silence(case, req));
                     Conclusion::NoTrafficOnMember
                 } else if near_timeout && member_ms.is_some_and(|m| Some(m) > facts.taken_ms) {
-                    extra.push(timeout_evidence(case, config, timeout, facts.taken_ms, member_ms));
+                    extra.push(timeout_evidence(
+                        case,
+                        config,
+                        timeout,
+                        facts.taken_ms,
+                        member_ms,
+                    ));
                     Conclusion::ArrTimedOutFirst
                 } else {
                     continue;
@@ -204,7 +269,9 @@ pub fn diagnose(case: &Case, requests: &[ArrRequest]) -> Vec<Finding> {
             }
             (Some(3), Some(12030)) => {
                 let dropped = req.member_httperr.is_some_and(|r| {
-                    case.sources[r.source].records[r.record].get("s-reason").is_some_and(|v| v.starts_with("Connection_"))
+                    case.sources[r.source].records[r.record]
+                        .get("s-reason")
+                        .is_some_and(|v| v.starts_with("Connection_"))
                 });
                 if !(dropped || (req.member_freb.is_some() && req.member_log.is_none())) {
                     continue;
@@ -212,8 +279,14 @@ pub fn diagnose(case: &Case, requests: &[ArrRequest]) -> Vec<Finding> {
                 if req.member_freb.is_some() && req.member_log.is_none() {
                     let m = req.member.as_deref().unwrap_or("?");
                     extra.push(Evidence {
-                        server: m.to_string(), kind: SourceKind::IisLog, path: PathBuf::new(), at: None,
-                        says: format!("no line in {m}'s IIS logs for {} although its FREB shows the request", req.path),
+                        server: m.to_string(),
+                        kind: SourceKind::IisLog,
+                        path: PathBuf::new(),
+                        at: None,
+                        says: format!(
+                            "no line in {m}'s IIS logs for {} although its FREB shows the request",
+                            req.path
+                        ),
                     });
                 }
                 Conclusion::MemberClosedConnection
@@ -222,18 +295,43 @@ pub fn diagnose(case: &Case, requests: &[ArrRequest]) -> Vec<Finding> {
             (Some(4), _) => {
                 if let Some((i, c)) = config {
                     for f in &c.farms {
-                        let down: Vec<&str> = f.members.iter().filter(|m| !m.enabled).map(|m| m.address.as_str()).collect();
-                        let mut says = format!("farm {} has {} member(s), {} disabled", f.name, f.members.len(), down.len());
+                        let down: Vec<&str> = f
+                            .members
+                            .iter()
+                            .filter(|m| !m.enabled)
+                            .map(|m| m.address.as_str())
+                            .collect();
+                        let mut says = format!(
+                            "farm {} has {} member(s), {} disabled",
+                            f.name,
+                            f.members.len(),
+                            down.len()
+                        );
                         if !down.is_empty() {
                             says.push_str(&format!(" ({})", down.join(", ")));
                         }
                         if let Some(h) = &f.health_check {
-                            says.push_str(&format!("; health check {} every {:?}", h.url, h.interval.unwrap_or(Duration::from_secs(30))));
+                            says.push_str(&format!(
+                                "; health check {} every {:?}",
+                                h.url,
+                                h.interval.unwrap_or(Duration::from_secs(30))
+                            ));
                         }
                         let src = &case.sources[i];
-                        extra.push(Evidence { server: src.server_name().into(), kind: src.kind, path: src.path.clone(), at: Some(Location::Line(f.line)), says: excerpt(&says) });
+                        extra.push(Evidence {
+                            server: src.server_name().into(),
+                            kind: src.kind,
+                            path: src.path.clone(),
+                            at: Some(Location::Line(f.line)),
+                            says: excerpt(&says),
+                        });
                         if let Some(h) = &f.health_check {
-                            failing_health_checks(case, f, &crate::correlate::uri_path(&h.url), &mut extra);
+                            failing_health_checks(
+                                case,
+                                f,
+                                &crate::correlate::uri_path(&h.url),
+                                &mut extra,
+                            );
                         }
                     }
                 }
@@ -244,7 +342,11 @@ pub fn diagnose(case: &Case, requests: &[ArrRequest]) -> Vec<Finding> {
         let finding = match findings.iter_mut().find(|f| f.conclusion == conclusion) {
             Some(f) => f,
             None => {
-                findings.push(Finding { conclusion, requests: 0, evidence: Vec::new() });
+                findings.push(Finding {
+                    conclusion,
+                    requests: 0,
+                    evidence: Vec::new(),
+                });
                 findings.last_mut().expect("just pushed")
             }
         };
@@ -265,7 +367,13 @@ fn close_to(taken_ms: u64, timeout: Duration) -> bool {
     taken_ms + t / 10 >= t && taken_ms <= t + 2000
 }
 
-fn timeout_evidence(case: &Case, config: Option<(usize, &ArrConfig)>, timeout: Duration, arr_ms: Option<u64>, member_ms: Option<u64>) -> Evidence {
+fn timeout_evidence(
+    case: &Case,
+    config: Option<(usize, &ArrConfig)>,
+    timeout: Duration,
+    arr_ms: Option<u64>,
+    member_ms: Option<u64>,
+) -> Evidence {
     let says = format!(
         "proxy time-out {} s; ARR gave up after {} ms, the member needed {} ms",
         timeout.as_secs(),
@@ -275,48 +383,103 @@ fn timeout_evidence(case: &Case, config: Option<(usize, &ArrConfig)>, timeout: D
     match config {
         Some((i, c)) => {
             let src = &case.sources[i];
-            let line = c.farms.iter().find_map(|f| f.protocol.as_ref().filter(|p| p.timeout.is_some()).map(|p| p.line))
-                .or(c.proxy.as_ref().filter(|p| p.timeout.is_some()).map(|p| p.line));
-            Evidence { server: src.server_name().into(), kind: src.kind, path: src.path.clone(), at: line.map(Location::Line), says: excerpt(&says) }
+            let line = c
+                .farms
+                .iter()
+                .find_map(|f| {
+                    f.protocol
+                        .as_ref()
+                        .filter(|p| p.timeout.is_some())
+                        .map(|p| p.line)
+                })
+                .or(c
+                    .proxy
+                    .as_ref()
+                    .filter(|p| p.timeout.is_some())
+                    .map(|p| p.line));
+            Evidence {
+                server: src.server_name().into(),
+                kind: src.kind,
+                path: src.path.clone(),
+                at: line.map(Location::Line),
+                says: excerpt(&says),
+            }
         }
-        None => Evidence { server: String::new(), kind: SourceKind::Config, path: PathBuf::new(), at: None, says: format!("{says} (no configuration in the case: default)") },
+        None => Evidence {
+            server: String::new(),
+            kind: SourceKind::Config,
+            path: PathBuf::new(),
+            at: None,
+            says: format!("{says} (no configuration in the case: default)"),
+        },
     }
 }
 
 /// The latest failed health check (status 400 or more on the check's path) in each enabled
 /// member's IIS log.
-fn failing_health_checks(case: &Case, farm: &crate::config::WebFarm, path: &str, out: &mut Vec<Evidence>) {
+fn failing_health_checks(
+    case: &Case,
+    farm: &crate::config::WebFarm,
+    path: &str,
+    out: &mut Vec<Evidence>,
+) {
     for m in farm.members.iter().filter(|m| m.enabled) {
-        let Some(server) = case.server_for(&m.address) else { continue };
+        let Some(server) = case.server_for(&m.address) else {
+            continue;
+        };
         let mut last: Option<(i64, RecordRef)> = None;
         for (i, src) in case.sources.iter().enumerate() {
-            if src.kind != SourceKind::IisLog || !src.server_name().eq_ignore_ascii_case(&server.name) {
+            if src.kind != SourceKind::IisLog
+                || !src.server_name().eq_ignore_ascii_case(&server.name)
+            {
                 continue;
             }
             for (j, r) in src.records.iter().enumerate() {
                 let failed = r.get_i64("sc-status").is_some_and(|s| s >= 400);
-                if failed && crate::correlate::uri_path(r.get("cs-uri-stem").unwrap_or("")) == path && last.is_none_or(|(t, _)| r.filetime >= t) {
-                    last = Some((r.filetime, RecordRef { source: i, record: j }));
+                if failed
+                    && crate::correlate::uri_path(r.get("cs-uri-stem").unwrap_or("")) == path
+                    && last.is_none_or(|(t, _)| r.filetime >= t)
+                {
+                    last = Some((
+                        r.filetime,
+                        RecordRef {
+                            source: i,
+                            record: j,
+                        },
+                    ));
                 }
             }
         }
         if let Some((_, r)) = last {
-            out.push(record_evidence(case, r, &format!("health check of {} fails", m.address)));
+            out.push(record_evidence(
+                case,
+                r,
+                &format!("health check of {} fails", m.address),
+            ));
         }
     }
 }
 
 fn member_silence(case: &Case, req: &ArrRequest) -> Evidence {
-    let who = req.member.clone().or(req.routed_to.clone()).unwrap_or_else(|| "the member".into());
+    let who = req
+        .member
+        .clone()
+        .or(req.routed_to.clone())
+        .unwrap_or_else(|| "the member".into());
     let logs = req.member.as_deref().map_or(0, |m| {
-        case.sources_of(m, SourceKind::IisLog).count() + case.sources_of(m, SourceKind::HttpErr).count() + case.sources_of(m, SourceKind::Freb).count()
+        case.sources_of(m, SourceKind::IisLog).count()
+            + case.sources_of(m, SourceKind::HttpErr).count()
+            + case.sources_of(m, SourceKind::Freb).count()
     });
     Evidence {
         server: who.clone(),
         kind: SourceKind::IisLog,
         path: PathBuf::new(),
         at: None,
-        says: format!("{who}: no FREB, IIS log or HTTPERR record of {} in {logs} file(s) around the request", req.path),
+        says: format!(
+            "{who}: no FREB, IIS log or HTTPERR record of {} in {logs} file(s) around the request",
+            req.path
+        ),
     }
 }
 
@@ -329,7 +492,10 @@ mod tests {
         assert_eq!(win32_code("12002"), Some(12002));
         assert_eq!(win32_code("2147954402 (0x80072ee2)"), Some(12002));
         assert_eq!(win32_code("0x80072EFE"), Some(12030));
-        assert_eq!(win32_code("The server returned an invalid or unrecognized response (0x80072f78)"), Some(12152));
+        assert_eq!(
+            win32_code("The server returned an invalid or unrecognized response (0x80072f78)"),
+            Some(12152)
+        );
         assert_eq!(win32_code("64"), Some(64));
         assert_eq!(win32_code(""), None);
         assert!(close_to(29_889, Duration::from_secs(30)));

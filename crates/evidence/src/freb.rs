@@ -83,9 +83,14 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
                 });
             }
             read_root_attributes(root, &mut req);
-            let events = root.children().filter(|n| n.is_element() && n.tag_name().name() == "Event");
+            let events = root
+                .children()
+                .filter(|n| n.is_element() && n.tag_name().name() == "Event");
             for (i, ev) in events.enumerate() {
-                let at = Location::Element { line: line_of(&doc, ev), index: i as u32 + 1 };
+                let at = Location::Element {
+                    line: line_of(&doc, ev),
+                    index: i as u32 + 1,
+                };
                 read_event(ev, at, &mut req, &mut src);
             }
         }
@@ -110,7 +115,8 @@ fn line_of(doc: &Document, node: Node) -> u32 {
 
 fn read_root_attributes(root: Node, req: &mut FrebRequest) {
     for a in root.attributes() {
-        req.attributes.push((a.name().to_string(), a.value().to_string()));
+        req.attributes
+            .push((a.name().to_string(), a.value().to_string()));
         let v = a.value();
         match a.name() {
             "url" => req.url = v.into(),
@@ -136,13 +142,13 @@ fn read_root_attributes(root: Node, req: &mut FrebRequest) {
 /// Reads a file that roxmltree rejected: the root's start tag and each complete
 /// `<Event ...>...</Event>` are parsed separately.
 fn recover(text: &str, req: &mut FrebRequest, src: &mut Source) {
-    if let Some(start) = text.find("<failedRequest") {
-        if let Some(end) = text[start..].find('>') {
-            let tag = &text[start..start + end];
-            let tag = tag.trim_end_matches('/');
-            if let Ok(doc) = Document::parse(&format!("{tag}/>")) {
-                read_root_attributes(doc.root_element(), req);
-            }
+    if let Some(start) = text.find("<failedRequest")
+        && let Some(end) = text[start..].find('>')
+    {
+        let tag = &text[start..start + end];
+        let tag = tag.trim_end_matches('/');
+        if let Ok(doc) = Document::parse(&format!("{tag}/>")) {
+            read_root_attributes(doc.root_element(), req);
         }
     }
     let mut from = 0;
@@ -179,7 +185,8 @@ fn recover(text: &str, req: &mut FrebRequest, src: &mut Source) {
 }
 
 fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    n.children().find(|c| c.is_element() && c.tag_name().name() == name)
+    n.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
 fn child_text<'a>(n: Node<'a, '_>, name: &str) -> Option<&'a str> {
@@ -197,7 +204,11 @@ fn read_event(ev: Node, at: Location, req: &mut FrebRequest, src: &mut Source) {
         }
         for name in ["EventID", "Level", "Opcode", "Keywords"] {
             if let Some(v) = child_text(sys, name) {
-                let key = if name == "Opcode" { "OpcodeValue" } else { name };
+                let key = if name == "Opcode" {
+                    "OpcodeValue"
+                } else {
+                    name
+                };
                 fields.push((key.into(), v.into()));
             }
         }
@@ -230,7 +241,12 @@ fn read_event(ev: Node, at: Location, req: &mut FrebRequest, src: &mut Source) {
     }
     let opcode = rendering
         .and_then(|r| child_text(r, "Opcode"))
-        .or_else(|| fields.iter().find(|(k, _)| k == "OpcodeValue").map(|(_, v)| v.as_str()))
+        .or_else(|| {
+            fields
+                .iter()
+                .find(|(k, _)| k == "OpcodeValue")
+                .map(|(_, v)| v.as_str())
+        })
         .unwrap_or("")
         .to_string();
     fields.push(("Opcode".into(), opcode.clone()));
@@ -242,7 +258,10 @@ fn read_event(ev: Node, at: Location, req: &mut FrebRequest, src: &mut Source) {
     }
     if let Some(r) = rendering {
         // `<freb:Description Data="NotificationStatus">NOTIFICATION_CONTINUE` names a value.
-        for d in r.children().filter(|n| n.is_element() && n.tag_name().name() == "Description") {
+        for d in r
+            .children()
+            .filter(|n| n.is_element() && n.tag_name().name() == "Description")
+        {
             if let Some(of) = d.attribute("Data") {
                 fields.push((format!("{of}.text"), d.text().unwrap_or("").trim().into()));
             }
@@ -258,11 +277,20 @@ fn read_event(ev: Node, at: Location, req: &mut FrebRequest, src: &mut Source) {
     };
     learn_from_event(&opcode, &fields, req);
     let summary = event_summary(&opcode, &fields);
-    src.records.push(Record { filetime, kind: RecordKind::FrebEvent, fields, summary, at });
+    src.records.push(Record {
+        filetime,
+        kind: RecordKind::FrebEvent,
+        fields,
+        summary,
+        at,
+    });
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    fields
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn learn_from_event(opcode: &str, fields: &[(String, String)], req: &mut FrebRequest) {
@@ -273,7 +301,9 @@ fn learn_from_event(opcode: &str, fields: &[(String, String)], req: &mut FrebReq
             }
         }
         "GENERAL_SET_REQUEST_HEADER" => {
-            let name = field(fields, "HeaderName").unwrap_or("").trim_end_matches(':');
+            let name = field(fields, "HeaderName")
+                .unwrap_or("")
+                .trim_end_matches(':');
             let value = field(fields, "HeaderValue").unwrap_or("").trim();
             if name.eq_ignore_ascii_case("X-ARR-LOG-ID") && !value.is_empty() {
                 req.arr_log_id = Some(value.to_string());
@@ -306,7 +336,11 @@ fn learn_from_event(opcode: &str, fields: &[(String, String)], req: &mut FrebReq
 /// line; copies pasted from a browser run them together on one line (`Max-Forwards: 10
 /// X-ARR-LOG-ID: dbf0...`), where a token ending in `:` starts the next header.
 pub fn parse_headers(text: &str) -> Vec<(String, String)> {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut out = Vec::new();
     if lines.len() > 1 || lines.first().is_some_and(|l| l.matches(": ").count() <= 1) {
         for l in lines {
@@ -336,13 +370,30 @@ pub fn parse_headers(text: &str) -> Vec<(String, String)> {
 }
 
 fn is_header_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn event_summary(opcode: &str, fields: &[(String, String)]) -> String {
-    let skip = ["Provider", "EventID", "Level", "OpcodeValue", "Keywords", "ActivityID", "ProcessID", "ThreadID", "Computer", "Opcode", "ContextId"];
+    let skip = [
+        "Provider",
+        "EventID",
+        "Level",
+        "OpcodeValue",
+        "Keywords",
+        "ActivityID",
+        "ProcessID",
+        "ThreadID",
+        "Computer",
+        "Opcode",
+        "ContextId",
+    ];
     let mut s = opcode.to_string();
-    for (k, v) in fields.iter().filter(|(k, _)| !skip.contains(&k.as_str()) && !k.ends_with(".text")) {
+    for (k, v) in fields
+        .iter()
+        .filter(|(k, _)| !skip.contains(&k.as_str()) && !k.ends_with(".text"))
+    {
         s.push_str(&format!(" {k}=\"{}\"", v.trim()));
         if s.len() > 200 {
             break;
@@ -355,7 +406,10 @@ fn finish(req: &mut FrebRequest, src: &mut Source) {
     req.start = src.records.iter().map(|r| r.filetime).min();
     req.end = src.records.iter().map(|r| r.filetime).max();
     if let Some(name) = &req.computer_name {
-        src.server = Some(ServerGuess { name: name.clone(), how: Attribution::FrebComputer });
+        src.server = Some(ServerGuess {
+            name: name.clone(),
+            how: Attribution::FrebComputer,
+        });
     }
 }
 

@@ -30,14 +30,24 @@ pub use model::{
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("reading {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "{path}: not a recognised evidence file (expected an IIS or HTTPERR log with #Fields, a \
          FREB <failedRequest> XML, an IIS <configuration>, a cabinet or an .etl trace)"
     )]
     Unrecognised { path: PathBuf },
-    #[error("{path}: {size} bytes is over the {limit}-byte limit for a {kind} file; split it or open a smaller one")]
-    TooLarge { path: PathBuf, kind: &'static str, size: u64, limit: u64 },
+    #[error(
+        "{path}: {size} bytes is over the {limit}-byte limit for a {kind} file; split it or open a smaller one"
+    )]
+    TooLarge {
+        path: PathBuf,
+        kind: &'static str,
+        size: u64,
+        limit: u64,
+    },
 }
 
 /// Largest text evidence file read whole (IIS logs roll over by day; 2 GiB is far beyond one).
@@ -95,13 +105,24 @@ pub fn parse_as(kind: SourceKind, path: PathBuf, bytes: &[u8]) -> Source {
 
 /// Reads a file and parses it as whatever its content says it is.
 pub fn open(path: &Path) -> Result<Source, Error> {
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > MAX_TEXT_FILE {
-        return Err(Error::TooLarge { path: path.into(), kind: "evidence", size, limit: MAX_TEXT_FILE });
+        return Err(Error::TooLarge {
+            path: path.into(),
+            kind: "evidence",
+            size,
+            limit: MAX_TEXT_FILE,
+        });
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let kind = sniff(&bytes[..bytes.len().min(SNIFF_LEN)], &name)
         .ok_or_else(|| Error::Unrecognised { path: path.into() })?;
     Ok(parse_as(kind, path.to_path_buf(), &bytes))

@@ -101,7 +101,11 @@ pub struct Damage {
 
 impl std::fmt::Display for Damage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: expected {}, found {}", self.at, self.expected, self.found)
+        write!(
+            f,
+            "{}: expected {}, found {}",
+            self.at, self.expected, self.found
+        )
     }
 }
 
@@ -173,7 +177,10 @@ impl Record {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Details {
     /// W3C directives of a log, in file order (`Software`, `Version`, `Date`, `Fields`...).
-    W3c { directives: Vec<(u32, String, String)>, field_blocks: usize },
+    W3c {
+        directives: Vec<(u32, String, String)>,
+        field_blocks: usize,
+    },
     Freb(Box<FrebRequest>),
     Config(Box<ArrConfig>),
     NetCab(Box<NetCab>),
@@ -236,12 +243,22 @@ impl Source {
 
 /// FILETIME of a UTC civil time; `None` for impossible dates. Written by hand because W3C
 /// and FREB times are fixed-width digits and this runs once per log line.
-pub fn civil_to_filetime(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ticks: u32) -> Option<i64> {
+pub fn civil_to_filetime(
+    y: i64,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+    ticks: u32,
+) -> Option<i64> {
     if !(1601..=9999).contains(&y) || !(1..=12).contains(&mo) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let date = chrono::NaiveDate::from_ymd_opt(y as i32, mo, d)?;
-    let days = i64::from(date.signed_duration_since(chrono::NaiveDate::from_ymd_opt(1601, 1, 1)?).num_days());
+    let days = date
+        .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1601, 1, 1)?)
+        .num_days();
     let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
     Some(secs * 10_000_000 + i64::from(ticks))
 }
@@ -252,7 +269,11 @@ pub(crate) fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    Some((digits(&s[0..4])? as i64, digits(&s[5..7])?, digits(&s[8..10])?))
+    Some((
+        digits(&s[0..4])? as i64,
+        digits(&s[5..7])?,
+        digits(&s[8..10])?,
+    ))
 }
 
 /// Parses `HH:MM:SS[.fffffff]` into (h, m, s, 100 ns ticks).
@@ -270,7 +291,12 @@ pub(crate) fn parse_time(s: &str) -> Option<(u32, u32, u32, u32)> {
         Some(f) if !f.is_empty() && f.len() <= 7 => digits(f)? * 10u32.pow(7 - f.len() as u32),
         Some(_) => return None,
     };
-    Some((digits(&hms[0..2])?, digits(&hms[3..5])?, digits(&hms[6..8])?, ticks))
+    Some((
+        digits(&hms[0..2])?,
+        digits(&hms[3..5])?,
+        digits(&hms[6..8])?,
+        ticks,
+    ))
 }
 
 fn digits(s: &str) -> Option<u32> {
@@ -304,7 +330,10 @@ mod tests {
     fn filetime_matches_chrono() {
         let t = chrono::DateTime::parse_from_rfc3339("2026-02-10T22:40:00.1234567Z").unwrap();
         let want = etl::clock::datetime_to_filetime(t.with_timezone(&chrono::Utc));
-        assert_eq!(civil_to_filetime(2026, 2, 10, 22, 40, 0, 1_234_567), Some(want));
+        assert_eq!(
+            civil_to_filetime(2026, 2, 10, 22, 40, 0, 1_234_567),
+            Some(want)
+        );
         assert_eq!(parse_iso_utc("2026-02-10T22:40:00.1234567Z"), Some(want));
         assert_eq!(parse_iso_utc("2026-02-10T22:40:00.123456789Z"), Some(want));
         assert_eq!(civil_to_filetime(2026, 2, 30, 0, 0, 0, 0), None);

@@ -55,7 +55,9 @@ pub struct NetCab {
 /// UTF-8 with or without BOM otherwise.
 pub fn decode_text(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        let units = rest.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
         return etl::sanitize::utf16_escaping_surrogates(units);
     }
     let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -81,7 +83,10 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
     let mut info = NetCab::default();
     for folder in cab.folder_entries() {
         for f in folder.file_entries() {
-            info.members.push(CabMember { name: f.name().to_string(), size: f.uncompressed_size() });
+            info.members.push(CabMember {
+                name: f.name().to_string(),
+                size: f.uncompressed_size(),
+            });
         }
     }
     for m in info.members.clone() {
@@ -100,7 +105,10 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
         }
         // Grown as read: the size is the cabinet's claim, not checked data.
         let mut data = Vec::new();
-        if let Err(e) = cab.read_file(&m.name).and_then(|mut r| r.read_to_end(&mut data)) {
+        if let Err(e) = cab
+            .read_file(&m.name)
+            .and_then(|mut r| r.read_to_end(&mut data))
+        {
             src.damage.push(Damage {
                 at: Location::CabMember(m.name.clone()),
                 expected: "a member that decompresses".into(),
@@ -115,7 +123,10 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
         }
     }
     if let Some(name) = &info.facts.computer_name {
-        src.server = Some(ServerGuess { name: name.clone(), how: Attribution::NetCabFacts });
+        src.server = Some(ServerGuess {
+            name: name.clone(),
+            how: Attribution::NetCabFacts,
+        });
     }
     src.time_zone = info.facts.time_zone.clone();
     src.details = Details::NetCab(Box::new(info));
@@ -136,7 +147,13 @@ fn pair(line: &str) -> Option<(String, String)> {
     Some((k.to_string(), v.trim().to_string()))
 }
 
-fn set_fact(slot: &mut Option<String>, value: &str, fact: &str, member: &str, told: &mut Vec<(String, String)>) {
+fn set_fact(
+    slot: &mut Option<String>,
+    value: &str,
+    fact: &str,
+    member: &str,
+    told: &mut Vec<(String, String)>,
+) {
     if slot.is_none() && !value.is_empty() {
         *slot = Some(value.to_string());
         told.push((fact.to_string(), member.to_string()));
@@ -152,9 +169,13 @@ fn read_facts(member: &str, lower: &str, text: &str, facts: &mut MachineFacts) {
         let Some((k, v)) = pair(line) else { continue };
         let told = &mut facts.told_by;
         match k.to_ascii_lowercase().as_str() {
-            "computername" | "host name" | "csname" => set_fact(&mut facts.computer_name, &v, "computer name", member, told),
+            "computername" | "host name" | "csname" => {
+                set_fact(&mut facts.computer_name, &v, "computer name", member, told)
+            }
             "userdnsdomain" | "domain" => set_fact(&mut facts.domain, &v, "domain", member, told),
-            "os name" | "caption" | "productname" => set_fact(&mut facts.os, &v, "OS", member, told),
+            "os name" | "caption" | "productname" => {
+                set_fact(&mut facts.os, &v, "OS", member, told)
+            }
             "os version" | "version" | "currentbuild" | "buildnumber" => {
                 set_fact(&mut facts.os_version, &v, "OS version", member, told)
             }
@@ -177,10 +198,15 @@ fn read_ipconfig(member: &str, text: &str, facts: &mut MachineFacts) {
             }
             let name = trimmed.trim_end_matches(':');
             let name = name.split_once("adapter ").map_or(name, |(_, n)| n);
-            current = Some(Adapter { name: name.to_string(), ..Adapter::default() });
+            current = Some(Adapter {
+                name: name.to_string(),
+                ..Adapter::default()
+            });
             continue;
         }
-        let Some((k, v)) = pair(trimmed) else { continue };
+        let Some((k, v)) = pair(trimmed) else {
+            continue;
+        };
         let k = k.to_ascii_lowercase();
         match current.as_mut() {
             Some(a) => {
@@ -188,14 +214,23 @@ fn read_ipconfig(member: &str, text: &str, facts: &mut MachineFacts) {
                     a.description = v;
                 } else if k == "physical address" {
                     a.mac = v;
-                } else if k.starts_with("ipv4 address") || k.starts_with("ipv6 address") || k == "ip address" {
+                } else if k.starts_with("ipv4 address")
+                    || k.starts_with("ipv6 address")
+                    || k == "ip address"
+                {
                     let addr = v.split('(').next().unwrap_or("").trim().to_string();
                     if !addr.is_empty() {
                         a.addresses.push(addr);
                     }
                 }
             }
-            None if k == "host name" => set_fact(&mut facts.computer_name, &v, "computer name", member, &mut facts.told_by),
+            None if k == "host name" => set_fact(
+                &mut facts.computer_name,
+                &v,
+                "computer name",
+                member,
+                &mut facts.told_by,
+            ),
             None => {}
         }
     }
@@ -219,7 +254,10 @@ fn read_evtx(member: &str, data: Vec<u8>, src: &mut Source) {
     for item in parser.records() {
         match item {
             Ok(rec) => {
-                let at = Location::EvtxRecord { member: member.to_string(), record_id: rec.event_record_id };
+                let at = Location::EvtxRecord {
+                    member: member.to_string(),
+                    record_id: rec.event_record_id,
+                };
                 match event_xml_record(&rec.data, at.clone()) {
                     Some(r) => src.records.push(r),
                     None => src.damage.push(Damage {
@@ -239,7 +277,8 @@ fn read_evtx(member: &str, data: Vec<u8>, src: &mut Source) {
 }
 
 fn el<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
-    n.children().find(|c| c.is_element() && c.tag_name().name() == name)
+    n.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
 /// One event rendered to XML (`<Event><System>...<EventData><Data Name=...>`) as a record.
@@ -247,27 +286,56 @@ pub fn event_xml_record(xml: &str, at: Location) -> Option<Record> {
     let doc = roxmltree::Document::parse(xml).ok()?;
     let ev = doc.root_element();
     let system = el(ev, "System")?;
-    let filetime = el(system, "TimeCreated").and_then(|t| t.attribute("SystemTime")).and_then(parse_iso_utc)?;
+    let filetime = el(system, "TimeCreated")
+        .and_then(|t| t.attribute("SystemTime"))
+        .and_then(parse_iso_utc)?;
     let mut fields = Vec::new();
     if let Some(p) = el(system, "Provider") {
-        fields.push(("Provider".to_string(), p.attribute("Name").unwrap_or("").to_string()));
+        fields.push((
+            "Provider".to_string(),
+            p.attribute("Name").unwrap_or("").to_string(),
+        ));
     }
-    for name in ["EventID", "Level", "Task", "Opcode", "Keywords", "Channel", "Computer"] {
+    for name in [
+        "EventID", "Level", "Task", "Opcode", "Keywords", "Channel", "Computer",
+    ] {
         if let Some(v) = el(system, name).and_then(|n| n.text()) {
             fields.push((name.to_string(), v.trim().to_string()));
         }
     }
     for section in ["EventData", "UserData"] {
         if let Some(data) = el(ev, section) {
-            for (i, d) in data.descendants().filter(|n| n.is_element() && n.text().is_some()).enumerate() {
-                let name = d.attribute("Name").map_or_else(|| format!("{}{}", d.tag_name().name(), i), str::to_string);
+            for (i, d) in data
+                .descendants()
+                .filter(|n| n.is_element() && n.text().is_some())
+                .enumerate()
+            {
+                let name = d
+                    .attribute("Name")
+                    .map_or_else(|| format!("{}{}", d.tag_name().name(), i), str::to_string);
                 fields.push((name, d.text().unwrap_or("").trim().to_string()));
             }
         }
     }
-    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map_or("", |(_, v)| v.as_str());
-    let summary = excerpt(&format!("{} {} {}", get("Channel"), get("Provider"), get("EventID")));
-    Some(Record { filetime, kind: RecordKind::EventLog, fields, summary, at })
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let summary = excerpt(&format!(
+        "{} {} {}",
+        get("Channel"),
+        get("Provider"),
+        get("EventID")
+    ));
+    Some(Record {
+        filetime,
+        kind: RecordKind::EventLog,
+        fields,
+        summary,
+        at,
+    })
 }
 
 /// True for a Microsoft cabinet (`MSCF` signature).
@@ -293,7 +361,12 @@ mod tests {
     fn ipconfig_adapters() {
         let text = "Windows IP Configuration\r\n\r\n   Host Name . . . . . . . . . . . . : ARR01\r\n\r\nEthernet adapter Ethernet0:\r\n\r\n   Description . . . . . . . . . . . : vmxnet3 Ethernet Adapter\r\n   Physical Address. . . . . . . . . : 00-50-56-01-02-03\r\n   IPv4 Address. . . . . . . . . . . : 192.168.0.204(Preferred) \r\n";
         let mut f = MachineFacts::default();
-        read_facts("config/adapterinfo.txt", "config/adapterinfo.txt", text, &mut f);
+        read_facts(
+            "config/adapterinfo.txt",
+            "config/adapterinfo.txt",
+            text,
+            &mut f,
+        );
         assert_eq!(f.computer_name.as_deref(), Some("ARR01"));
         assert_eq!(f.adapters.len(), 1);
         assert_eq!(f.adapters[0].name, "Ethernet0");

@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use crate::model::{
-    Attribution, Damage, ServerGuess, Details, Location, Record, RecordKind, Source, SourceKind, civil_to_filetime, excerpt,
-    parse_date, parse_time,
+    Attribution, Damage, Details, Location, Record, RecordKind, ServerGuess, Source, SourceKind,
+    civil_to_filetime, excerpt, parse_date, parse_time,
 };
 
 /// Which W3C log this is: decides the record kind and the summary.
@@ -105,16 +105,26 @@ pub fn parse(path: PathBuf, bytes: &[u8], flavor: Flavor) -> Source {
         }
     }
     src.server = server_of(&src.records);
-    src.details = Details::W3c { directives, field_blocks };
+    src.details = Details::W3c {
+        directives,
+        field_blocks,
+    };
     src
 }
 
 /// The server that wrote the log: its `s-computername`, else its `s-ip` (the most frequent
 /// value, so one odd line does not decide).
 fn server_of(records: &[Record]) -> Option<ServerGuess> {
-    for (field, how) in [("s-computername", Attribution::ComputerNameField), ("s-ip", Attribution::ServerIp)] {
+    for (field, how) in [
+        ("s-computername", Attribution::ComputerNameField),
+        ("s-ip", Attribution::ServerIp),
+    ] {
         let mut counts: Vec<(&str, usize)> = Vec::new();
-        for v in records.iter().filter_map(|r| r.get(field)).filter(|v| !v.is_empty()) {
+        for v in records
+            .iter()
+            .filter_map(|r| r.get(field))
+            .filter(|v| !v.is_empty())
+        {
             if let Some((_, c)) = counts.iter_mut().find(|(n, _)| *n == v) {
                 *c += 1;
             } else if counts.len() < 64 {
@@ -122,7 +132,10 @@ fn server_of(records: &[Record]) -> Option<ServerGuess> {
             }
         }
         if let Some((name, _)) = counts.iter().max_by_key(|(_, c)| *c) {
-            return Some(ServerGuess { name: name.to_string(), how });
+            return Some(ServerGuess {
+                name: name.to_string(),
+                how,
+            });
         }
     }
     None
@@ -132,7 +145,7 @@ fn server_of(records: &[Record]) -> Option<ServerGuess> {
 /// hold a doubled space (an empty value written as nothing instead of `-`), which readers
 /// such as plaso tolerate: when the single-space split does not give the declared count but
 /// splitting on runs of spaces does, the latter is taken.
-fn split_entry<'a>(line: &'a str, expected: usize) -> Vec<&'a str> {
+fn split_entry(line: &str, expected: usize) -> Vec<&str> {
     let single: Vec<&str> = line.trim_end_matches([' ', '\t']).split(' ').collect();
     if single.len() == expected {
         return single;
@@ -159,7 +172,10 @@ fn entry(
         match names.get(i) {
             Some(name) => fields.push((name.clone(), decode_value(name, raw))),
             // Kept under a positional name so nothing is lost.
-            None => fields.push((format!("extra-{}", i + 1 - names.len()), decode_value("", raw))),
+            None => fields.push((
+                format!("extra-{}", i + 1 - names.len()),
+                decode_value("", raw),
+            )),
         }
     }
     let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
@@ -190,7 +206,13 @@ fn entry(
         Flavor::Iis => RecordKind::IisRequest,
         Flavor::HttpErr => RecordKind::HttpErr,
     };
-    let record = Record { filetime, kind, summary: excerpt(&summary), at: Location::Line(line_no), fields };
+    let record = Record {
+        filetime,
+        kind,
+        summary: excerpt(&summary),
+        at: Location::Line(line_no),
+        fields,
+    };
     Ok((record, problem))
 }
 
@@ -267,7 +289,10 @@ pub fn sniff(head: &str) -> Option<Flavor> {
                 return Some(Flavor::HttpErr);
             }
             if names.iter().any(|n| {
-                matches!(*n, "cs-uri-stem" | "sc-status" | "c-ip" | "cs-method" | "time-taken")
+                matches!(
+                    *n,
+                    "cs-uri-stem" | "sc-status" | "c-ip" | "cs-method" | "time-taken"
+                )
             }) {
                 return Some(software.unwrap_or(Flavor::Iis));
             }

@@ -6,7 +6,13 @@ use std::path::PathBuf;
 use etlview_evidence::{SourceKind, parse_as, sniff};
 use proptest::prelude::*;
 
-const KINDS: [SourceKind; 5] = [SourceKind::IisLog, SourceKind::HttpErr, SourceKind::Freb, SourceKind::Config, SourceKind::NetCab];
+const KINDS: [SourceKind; 5] = [
+    SourceKind::IisLog,
+    SourceKind::HttpErr,
+    SourceKind::Freb,
+    SourceKind::Config,
+    SourceKind::NetCab,
+];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
@@ -42,12 +48,18 @@ proptest! {
 fn a_cut_freb_keeps_its_events_and_reports_the_cut() {
     let scenario = &samplegen::case::case_scenarios()[1];
     let files = samplegen::case::build_case(scenario);
-    let (path, bytes) = files.iter().find(|(p, _)| p.ends_with("ARR01/FailedReqLogFiles/W3SVC1/fr000003.xml")).unwrap();
+    let (path, bytes) = files
+        .iter()
+        .find(|(p, _)| p.ends_with("ARR01/FailedReqLogFiles/W3SVC1/fr000003.xml"))
+        .unwrap();
     let whole = parse_as(SourceKind::Freb, path.clone(), bytes);
     assert!(whole.damage.is_empty());
     let cut = &bytes[..bytes.len() - 300];
     let src = parse_as(SourceKind::Freb, path.clone(), cut);
     assert_eq!(src.records.len(), whole.records.len() - 1);
     assert_eq!(src.damage.len(), 2, "{:?}", src.damage);
-    assert_eq!(src.freb().unwrap().arr_log_id, whole.freb().unwrap().arr_log_id);
+    assert_eq!(
+        src.freb().unwrap().arr_log_id,
+        whole.freb().unwrap().arr_log_id
+    );
 }

@@ -70,10 +70,14 @@ const FREB: &[(&str, usize, &str, u64)] = &[
 
 #[test]
 fn every_real_freb_file() {
-    let Some(dir) = common::shared_iis() else { return };
+    let Some(dir) = common::shared_iis() else {
+        return;
+    };
     let mut events = 0;
     for &(name, count, status, taken) in FREB {
-        let path = dir.join("freb").join(format!("plechenko__FrebViewer__{name}"));
+        let path = dir
+            .join("freb")
+            .join(format!("plechenko__FrebViewer__{name}"));
         let src = etlview_evidence::open(&path).unwrap();
         assert_eq!(src.kind, SourceKind::Freb, "{name}");
         assert!(src.damage.is_empty(), "{name}: {:?}", src.damage);
@@ -83,11 +87,26 @@ fn every_real_freb_file() {
         assert_eq!(req.status, s.parse().ok(), "{name}");
         assert_eq!(req.sub_status, sub.parse().ok(), "{name}");
         assert_eq!(req.time_taken_ms, Some(taken), "{name}");
-        let want_host = if name == "fr000001.xml" { "WIN-1EQQ7SDAODB" } else { "WIN-B75708LJ096" };
+        let want_host = if name == "fr000001.xml" {
+            "WIN-1EQQ7SDAODB"
+        } else {
+            "WIN-B75708LJ096"
+        };
         let server = src.server.as_ref().unwrap();
-        assert_eq!((server.name.as_str(), server.how), (want_host, Attribution::FrebComputer));
-        assert!(src.records.iter().all(|r| r.kind == RecordKind::FrebEvent && !r.get("Opcode").unwrap().is_empty()));
-        assert_eq!(src.records.first().unwrap().get("Opcode"), Some("GENERAL_REQUEST_START"), "{name}");
+        assert_eq!(
+            (server.name.as_str(), server.how),
+            (want_host, Attribution::FrebComputer)
+        );
+        assert!(
+            src.records
+                .iter()
+                .all(|r| r.kind == RecordKind::FrebEvent && !r.get("Opcode").unwrap().is_empty())
+        );
+        assert_eq!(
+            src.records.first().unwrap().get("Opcode"),
+            Some("GENERAL_REQUEST_START"),
+            "{name}"
+        );
         assert!(req.start <= req.end);
         events += src.records.len();
     }
@@ -96,30 +115,55 @@ fn every_real_freb_file() {
 
 #[test]
 fn arr_direct_values() {
-    let Some(dir) = common::shared_iis() else { return };
-    let src = etlview_evidence::open(&dir.join("freb/plechenko__FrebViewer__fr000068.arr-direct.xml")).unwrap();
+    let Some(dir) = common::shared_iis() else {
+        return;
+    };
+    let src =
+        etlview_evidence::open(&dir.join("freb/plechenko__FrebViewer__fr000068.arr-direct.xml"))
+            .unwrap();
     let req = src.freb().unwrap();
     assert_eq!(req.url, "http://localhost:8088/arr/direct.html");
     assert_eq!(req.app_pool, "FrebTestPool");
     assert_eq!(req.activity_id, "{40000003-0001-FB00-B63F-84710C7967BB}");
     assert_eq!(req.process_id, Some(7120));
-    assert_eq!(req.request_headers, vec![("Host".to_string(), "localhost:8088".to_string())]);
+    assert_eq!(
+        req.request_headers,
+        vec![("Host".to_string(), "localhost:8088".to_string())]
+    );
     assert_eq!(req.arr_log_id, None);
     let first = &src.records[0];
-    assert_eq!(first.filetime, parse_iso_utc("2026-06-08T19:54:49.287Z").unwrap());
-    assert_eq!(first.get("RequestURL"), Some("http://localhost:8088/arr/direct.html"));
+    assert_eq!(
+        first.filetime,
+        parse_iso_utc("2026-06-08T19:54:49.287Z").unwrap()
+    );
+    assert_eq!(
+        first.get("RequestURL"),
+        Some("http://localhost:8088/arr/direct.html")
+    );
     assert_eq!(first.get("ThreadID"), Some("2060"));
     assert_eq!(first.at, Location::Element { line: 20, index: 1 });
     let third = &src.records[2];
-    assert_eq!(third.get("NotificationStatus.text"), Some("NOTIFICATION_CONTINUE"));
-    let ends = src.records.iter().filter(|r| r.get("Opcode") == Some("GENERAL_REQUEST_END")).count();
+    assert_eq!(
+        third.get("NotificationStatus.text"),
+        Some("NOTIFICATION_CONTINUE")
+    );
+    let ends = src
+        .records
+        .iter()
+        .filter(|r| r.get("Opcode") == Some("GENERAL_REQUEST_END"))
+        .count();
     assert_eq!(ends, 1);
 }
 
 #[test]
 fn real_application_host_config() {
-    let Some(dir) = common::shared_iis() else { return };
-    let src = etlview_evidence::open(&dir.join("config/mattgillard__iis-reverse-proxy__applicationHost.config")).unwrap();
+    let Some(dir) = common::shared_iis() else {
+        return;
+    };
+    let src = etlview_evidence::open(
+        &dir.join("config/mattgillard__iis-reverse-proxy__applicationHost.config"),
+    )
+    .unwrap();
     assert_eq!(src.kind, SourceKind::Config);
     assert!(src.damage.is_empty(), "{:?}", src.damage);
     let cfg = src.config().unwrap();
@@ -132,5 +176,8 @@ fn real_application_host_config() {
     assert_eq!(cfg.timeout_for(None), std::time::Duration::from_secs(30));
     assert_eq!(cfg.sites.len(), 1);
     assert_eq!(cfg.sites[0].name, "Default Web Site");
-    assert_eq!(cfg.sites[0].freb_directory.as_deref(), Some("%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"));
+    assert_eq!(
+        cfg.sites[0].freb_directory.as_deref(),
+        Some("%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles")
+    );
 }

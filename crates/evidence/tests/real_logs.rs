@@ -3,7 +3,9 @@
 
 mod common;
 
-use etlview_evidence::{Attribution, Details, Location, RecordKind, SourceKind, model::parse_iso_utc};
+use etlview_evidence::{
+    Attribution, Details, Location, RecordKind, SourceKind, model::parse_iso_utc,
+};
 
 fn open(rel: &str) -> Option<etlview_evidence::Source> {
     let dir = common::shared_iis()?;
@@ -21,15 +23,78 @@ fn blocks(src: &etlview_evidence::Source) -> usize {
 fn every_real_w3c_file_counts() {
     // (file, kind, records, damaged lines, #Fields blocks, fields in the first record)
     let table = [
-        ("w3c/brianary__scripts__ex031118.log", SourceKind::IisLog, 4, 1, 1, 4),
-        ("w3c/log2timeline__plaso__iis10.log", SourceKind::IisLog, 1, 0, 1, 15),
-        ("w3c/log2timeline__plaso__iis10_edge_cases.log", SourceKind::IisLog, 15, 0, 1, 15),
-        ("w3c/log2timeline__plaso__iis6.log", SourceKind::IisLog, 12, 0, 1, 14),
-        ("w3c/log2timeline__plaso__iis_without_date.log", SourceKind::IisLog, 11, 0, 1, 14),
-        ("w3c/microsoft__Tx__u_ex130609.log", SourceKind::IisLog, 17, 0, 2, 15),
-        ("w3c/mrsalmon1976__IISLogReader__LogFile.log", SourceKind::IisLog, 338, 0, 1, 15),
-        ("httperr/elastic__beats__test.log", SourceKind::HttpErr, 4, 0, 1, 13),
-        ("httperr/log2timeline__plaso__httperr.log", SourceKind::HttpErr, 5, 0, 1, 18),
+        (
+            "w3c/brianary__scripts__ex031118.log",
+            SourceKind::IisLog,
+            4,
+            1,
+            1,
+            4,
+        ),
+        (
+            "w3c/log2timeline__plaso__iis10.log",
+            SourceKind::IisLog,
+            1,
+            0,
+            1,
+            15,
+        ),
+        (
+            "w3c/log2timeline__plaso__iis10_edge_cases.log",
+            SourceKind::IisLog,
+            15,
+            0,
+            1,
+            15,
+        ),
+        (
+            "w3c/log2timeline__plaso__iis6.log",
+            SourceKind::IisLog,
+            12,
+            0,
+            1,
+            14,
+        ),
+        (
+            "w3c/log2timeline__plaso__iis_without_date.log",
+            SourceKind::IisLog,
+            11,
+            0,
+            1,
+            14,
+        ),
+        (
+            "w3c/microsoft__Tx__u_ex130609.log",
+            SourceKind::IisLog,
+            17,
+            0,
+            2,
+            15,
+        ),
+        (
+            "w3c/mrsalmon1976__IISLogReader__LogFile.log",
+            SourceKind::IisLog,
+            338,
+            0,
+            1,
+            15,
+        ),
+        (
+            "httperr/elastic__beats__test.log",
+            SourceKind::HttpErr,
+            4,
+            0,
+            1,
+            13,
+        ),
+        (
+            "httperr/log2timeline__plaso__httperr.log",
+            SourceKind::HttpErr,
+            5,
+            0,
+            1,
+            18,
+        ),
     ];
     for (rel, kind, records, damaged, field_blocks, fields) in table {
         let Some(src) = open(rel) else { return };
@@ -39,18 +104,31 @@ fn every_real_w3c_file_counts() {
         assert_eq!(blocks(&src), field_blocks, "{rel}");
         assert_eq!(src.records[0].fields.len(), fields, "{rel}");
         assert_eq!(src.time_zone.as_deref(), Some("UTC"));
-        let want_kind = if kind == SourceKind::IisLog { RecordKind::IisRequest } else { RecordKind::HttpErr };
+        let want_kind = if kind == SourceKind::IisLog {
+            RecordKind::IisRequest
+        } else {
+            RecordKind::HttpErr
+        };
         assert!(src.records.iter().all(|r| r.kind == want_kind));
         // Lines are 1-based and increasing.
-        assert!(src.records.windows(2).all(|w| w[0].line() < w[1].line()), "{rel}");
+        assert!(
+            src.records.windows(2).all(|w| w[0].line() < w[1].line()),
+            "{rel}"
+        );
     }
 }
 
 #[test]
 fn missing_field_is_reported_and_the_line_kept() {
-    let Some(src) = open("w3c/brianary__scripts__ex031118.log") else { return };
+    let Some(src) = open("w3c/brianary__scripts__ex031118.log") else {
+        return;
+    };
     assert_eq!(src.damage[0].at, Location::Line(7));
-    assert!(src.damage[0].expected.contains("4 fields"), "{}", src.damage[0]);
+    assert!(
+        src.damage[0].expected.contains("4 fields"),
+        "{}",
+        src.damage[0]
+    );
     let r = &src.records[2];
     assert_eq!(r.get("cs-uri-stem"), Some("/images/address.gif"));
     assert_eq!(r.get("cs-bytes"), None);
@@ -60,12 +138,17 @@ fn missing_field_is_reported_and_the_line_kept() {
 
 #[test]
 fn two_field_blocks_and_computer_name() {
-    let Some(src) = open("w3c/microsoft__Tx__u_ex130609.log") else { return };
+    let Some(src) = open("w3c/microsoft__Tx__u_ex130609.log") else {
+        return;
+    };
     let server = src.server.clone().unwrap();
     assert_eq!(server.name, "GEORGIS3");
     assert_eq!(server.how, Attribution::ComputerNameField);
     let first = &src.records[0];
-    assert_eq!(first.get("cs(User-Agent)"), Some("Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; WOW64; Trident/6.0)"));
+    assert_eq!(
+        first.get("cs(User-Agent)"),
+        Some("Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; WOW64; Trident/6.0)")
+    );
     assert_eq!(first.get("cs(Referer)"), Some(""));
     assert_eq!(first.get_i64("time-taken"), Some(156));
     let second_block = &src.records[6];
@@ -73,18 +156,27 @@ fn two_field_blocks_and_computer_name() {
     assert_eq!(second_block.get("s-computername"), Some("GEORGIS3"));
     assert_eq!(second_block.get_i64("sc-status"), Some(304));
     assert_eq!(second_block.get_i64("sc-bytes"), Some(140));
-    assert_eq!(second_block.filetime, parse_iso_utc("2013-06-09T17:54:12Z").unwrap());
+    assert_eq!(
+        second_block.filetime,
+        parse_iso_utc("2013-06-09T17:54:12Z").unwrap()
+    );
     assert_eq!(second_block.at, Location::Line(15));
 }
 
 #[test]
 fn doubled_space_and_plus_kept_in_query() {
-    let Some(src) = open("w3c/log2timeline__plaso__iis10_edge_cases.log") else { return };
+    let Some(src) = open("w3c/log2timeline__plaso__iis10_edge_cases.log") else {
+        return;
+    };
     let r = &src.records[0];
     assert_eq!(r.get("cs-username"), Some("random\\ranuser1"));
     assert_eq!(r.get_i64("s-port"), Some(444));
     let r = &src.records[1];
-    assert!(r.get("cs-uri-query").unwrap().contains("ga2+s9KpsqytqdK6p8"));
+    assert!(
+        r.get("cs-uri-query")
+            .unwrap()
+            .contains("ga2+s9KpsqytqdK6p8")
+    );
     assert_eq!(r.get_i64("sc-status"), Some(500));
     // A win32 status beyond 32 bits stays as written.
     assert_eq!(src.records[5].get("sc-win32-status"), Some("214784354254"));
@@ -94,8 +186,13 @@ fn doubled_space_and_plus_kept_in_query() {
 
 #[test]
 fn time_without_date_uses_the_date_directive_and_unterminated_last_line_loads() {
-    let Some(src) = open("w3c/log2timeline__plaso__iis_without_date.log") else { return };
-    assert_eq!(src.records[1].filetime, parse_iso_utc("2013-07-30T00:00:03Z").unwrap());
+    let Some(src) = open("w3c/log2timeline__plaso__iis_without_date.log") else {
+        return;
+    };
+    assert_eq!(
+        src.records[1].filetime,
+        parse_iso_utc("2013-07-30T00:00:03Z").unwrap()
+    );
     let last = src.records.last().unwrap();
     assert_eq!(last.get_i64("sc-status"), Some(302));
     assert_eq!(last.get("cs-version"), Some("HTTP/1.1"));
@@ -105,14 +202,33 @@ fn time_without_date_uses_the_date_directive_and_unterminated_last_line_loads() 
 
 #[test]
 fn httperr_fields() {
-    let Some(src) = open("httperr/elastic__beats__test.log") else { return };
-    let reasons: Vec<_> = src.records.iter().map(|r| r.get("s-reason").unwrap()).collect();
-    assert_eq!(reasons, ["ConnLimit", "Hostname", "Version_N/S", "Timer_MinBytesPerSecond"]);
+    let Some(src) = open("httperr/elastic__beats__test.log") else {
+        return;
+    };
+    let reasons: Vec<_> = src
+        .records
+        .iter()
+        .map(|r| r.get("s-reason").unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "ConnLimit",
+            "Hostname",
+            "Version_N/S",
+            "Timer_MinBytesPerSecond"
+        ]
+    );
     assert_eq!(src.records[3].get("cs-uri"), Some(""));
     assert_eq!(src.records[0].get_i64("c-port"), Some(2094));
-    let Some(src) = open("httperr/log2timeline__plaso__httperr.log") else { return };
+    let Some(src) = open("httperr/log2timeline__plaso__httperr.log") else {
+        return;
+    };
     assert_eq!(src.records[3].get("s-reason"), Some("URL_Length"));
     assert_eq!(src.records[3].get("transport"), Some("TCP"));
     assert_eq!(src.records[0].get("cs-uri"), Some("/test'XOR(1)*!"));
-    assert_eq!(src.records[4].filetime, parse_iso_utc("2026-10-07T12:24:56Z").unwrap());
+    assert_eq!(
+        src.records[4].filetime,
+        parse_iso_utc("2026-10-07T12:24:56Z").unwrap()
+    );
 }

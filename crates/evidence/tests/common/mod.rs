@@ -18,7 +18,10 @@ pub fn shared_iis() -> Option<PathBuf> {
     if iis.is_dir() {
         Some(iis)
     } else if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but {} is missing: CI must provide ../shared", iis.display());
+        panic!(
+            "CI=true but {} is missing: CI must provide ../shared",
+            iis.display()
+        );
     } else {
         eprintln!("skipping: {} not found", iis.display());
         None
