@@ -176,7 +176,14 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
     }
     out.sort_by_key(|r| r.start);
 
-    // 3. The member's side.
+    // 3. The member's side: the named member, else (no ARR FREB, or an address no folder
+    // answers to) whichever non-ARR server recorded the request.
+    let others: Vec<String> = case
+        .servers
+        .iter()
+        .map(|s| s.name.clone())
+        .filter(|n| !is_arr(n))
+        .collect();
     for req in &mut out {
         req.member = req
             .routed_to
@@ -199,45 +206,106 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
                 }
             }
         }
-        let Some(member) = req.member.clone() else {
-            continue;
+        let candidates: Vec<String> = match &req.member {
+            Some(m) => vec![m.clone()],
+            None if req.routed_to.is_none() => others.clone(),
+            None => Vec::new(),
         };
-        let member_end = req
-            .member_freb
-            .and_then(|i| case.sources[i].freb())
-            .and_then(|f| {
-                let taken = f
-                    .time_taken_ms
-                    .map_or(0, |t| t.min(86_400_000) as i64 * TICKS_PER_MS);
-                f.end.map(|e| e.max(f.start.unwrap_or(e) + taken))
-            });
-        let (lo, hi) = (
-            req.start - skew - second,
-            req.end.max(member_end.unwrap_or(req.end)) + skew + second,
-        );
-        let id = req.arr_log_id.clone();
-        req.member_log = closest_line(case, &member, SourceKind::IisLog, &req.path, &used, |r| {
-            if let (Some(id), Some(v)) = (&id, logged_arr_id(r)) {
-                return v.eq_ignore_ascii_case(id).then_some(0);
-            }
-            let (s, e) = line_span(r);
-            match member_end {
-                Some(m) => {
-                    (e >= m - skew - second && e <= m + skew + second).then(|| (e - m).abs())
+        let mut best: Option<(i64, MemberSide)> = None;
+        for member in &candidates {
+            let side = member_side(case, req, member, skew, &used);
+            if let Some(score) = side.score {
+                if best.as_ref().is_none_or(|(b, _)| score < *b) {
+                    best = Some((score, side));
                 }
-                None => (s >= lo - second && s <= hi).then(|| (s - req.start).abs()),
             }
-        });
-        req.member_httperr =
-            closest_line(case, &member, SourceKind::HttpErr, &req.path, &used, |r| {
-                (r.filetime >= lo && r.filetime <= hi)
-                    .then(|| (r.filetime - member_end.unwrap_or(req.end)).abs())
-            });
-        for r in [req.member_log, req.member_httperr].into_iter().flatten() {
-            used.insert(r);
+        }
+        if let Some((_, side)) = best {
+            req.member = Some(side.server);
+            req.member_freb = req.member_freb.or(side.freb);
+            req.member_log = side.log;
+            req.member_httperr = side.httperr;
+            for r in [req.member_log, req.member_httperr].into_iter().flatten() {
+                used.insert(r);
+            }
         }
     }
     out
+}
+
+/// What one server recorded of a request, and how close the best match is (`None`: nothing).
+struct MemberSide {
+    server: String,
+    freb: Option<usize>,
+    log: Option<RecordRef>,
+    httperr: Option<RecordRef>,
+    score: Option<i64>,
+}
+
+fn member_side(
+    case: &Case,
+    req: &ArrRequest,
+    member: &str,
+    skew: i64,
+    used: &HashSet<RecordRef>,
+) -> MemberSide {
+    let second = 1000 * TICKS_PER_MS;
+    let (lo, hi) = (req.start - skew - second, req.end + skew + second);
+    // The member's FREB: by X-ARR-LOG-ID (already found), else by path and start time.
+    let freb = req.member_freb.or_else(|| {
+        case.sources.iter().enumerate().find_map(|(i, src)| {
+            let f = src.freb()?;
+            let near = f.start.is_some_and(|s| s >= lo && s <= hi);
+            (src.server_name().eq_ignore_ascii_case(member)
+                && !f.arr_log_id_set_here
+                && near
+                && uri_path(&f.url) == req.path)
+                .then_some(i)
+        })
+    });
+    let member_end = freb.and_then(|i| case.sources[i].freb()).and_then(|f| {
+        let taken = f
+            .time_taken_ms
+            .map_or(0, |t| t.min(86_400_000) as i64 * TICKS_PER_MS);
+        f.end.map(|e| e.max(f.start.unwrap_or(e) + taken))
+    });
+    let hi = hi.max(member_end.map_or(hi, |m| m + skew + second));
+    let id = req.arr_log_id.clone();
+    let log = closest_line(case, member, SourceKind::IisLog, &req.path, used, |r| {
+        if let (Some(id), Some(v)) = (&id, logged_arr_id(r)) {
+            return v.eq_ignore_ascii_case(id).then_some(0);
+        }
+        let (s, e) = line_span(r);
+        match member_end {
+            Some(m) => (e >= m - skew - second && e <= m + skew + second).then(|| (e - m).abs()),
+            None => (s >= lo - second && s <= hi).then(|| (s - req.start).abs()),
+        }
+    });
+    let httperr = closest_line(case, member, SourceKind::HttpErr, &req.path, used, |r| {
+        (r.filetime >= lo && r.filetime <= hi)
+            .then(|| (r.filetime - member_end.unwrap_or(req.end)).abs())
+    });
+    let at = |r: RecordRef| case.sources[r.source].records[r.record].filetime;
+    let score = if freb.is_some() {
+        Some(0)
+    } else {
+        [log, httperr]
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (line_span(&case.sources[r.source].records[r.record]).0 - req.start)
+                    .abs()
+                    .min((at(r) - req.end).abs())
+            })
+            .min()
+    };
+    MemberSide {
+        server: member.to_string(),
+        freb,
+        log,
+        httperr,
+        score,
+    }
 }
 
 /// `X-ARR-LOG-ID` logged as a custom field (`X-ARR-LOG-ID` or `cs(X-ARR-LOG-ID)`).

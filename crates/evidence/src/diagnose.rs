@@ -252,6 +252,10 @@ pub fn diagnose(case: &Case, requests: &[ArrRequest]) -> Vec<Finding> {
                 let member_ms = member_taken_ms(case, req);
                 let near_timeout = facts.taken_ms.is_some_and(|t| close_to(t, timeout));
                 if !req.reached_member() {
+                    // Silence means something only where the member's logs cover the time.
+                    if !member_logs_cover(case, req) {
+                        continue;
+                    }
                     extra.push(member_silence(case, req));
                     Conclusion::NoTrafficOnMember
                 } else if near_timeout && member_ms.is_some_and(|m| Some(m) > facts.taken_ms) {
@@ -458,6 +462,31 @@ fn failing_health_checks(
             ));
         }
     }
+}
+
+/// True when an IIS log of the member (or, when ARR's records do not name it, of every
+/// non-ARR server) spans the request's start, give or take a minute.
+fn member_logs_cover(case: &Case, req: &ArrRequest) -> bool {
+    const MINUTE: i64 = 600_000_000;
+    let arr = crate::correlate::arr_servers(case);
+    let members: Vec<&str> = match &req.member {
+        Some(m) => vec![m.as_str()],
+        None if req.routed_to.is_some() => Vec::new(),
+        None => case
+            .servers
+            .iter()
+            .map(|s| s.name.as_str())
+            .filter(|n| !arr.iter().any(|a| a.eq_ignore_ascii_case(n)))
+            .collect(),
+    };
+    !members.is_empty()
+        && members.iter().all(|m| {
+            case.sources_of(m, SourceKind::IisLog).any(|src| {
+                let lo = src.records.iter().map(|r| r.filetime).min();
+                let hi = src.records.iter().map(|r| r.filetime).max();
+                matches!((lo, hi), (Some(lo), Some(hi)) if lo - MINUTE <= req.start && req.start <= hi + MINUTE)
+            })
+        })
 }
 
 fn member_silence(case: &Case, req: &ArrRequest) -> Evidence {
