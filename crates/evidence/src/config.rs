@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use roxmltree::{Document, Node};
 
-use crate::model::{Damage, Details, Location, Source, SourceKind, excerpt};
+use crate::model::{Damage, Details, Lines, Location, Source, SourceKind, excerpt};
 
 /// ARR's proxy time-out when nothing configures it.
 pub const DEFAULT_PROXY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -137,14 +137,14 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-struct Reader<'a, 'd> {
-    doc: &'d Document<'a>,
+struct Reader {
+    lines: Lines,
     damage: Vec<Damage>,
 }
 
-impl<'a, 'd> Reader<'a, 'd> {
+impl Reader {
     fn line(&self, n: Node) -> u32 {
-        self.doc.text_pos_at(n.range().start).row
+        self.lines.line_at(n.range().start)
     }
 
     fn bool_attr(&mut self, n: Node, name: &str) -> Option<bool> {
@@ -270,7 +270,7 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
         }
     };
     let mut reader = Reader {
-        doc: &doc,
+        lines: Lines::new(&text),
         damage: Vec::new(),
     };
     let mut cfg = ArrConfig::default();

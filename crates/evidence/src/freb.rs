@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use roxmltree::{Document, Node};
 
 use crate::model::{
-    Attribution, Damage, Details, Location, Record, RecordKind, ServerGuess, Source, SourceKind,
-    excerpt, parse_iso_utc,
+    Attribution, Damage, Details, Lines, Location, Record, RecordKind, ServerGuess, Source,
+    SourceKind, excerpt, parse_iso_utc,
 };
 
 const FREB_NS: &str = "http://schemas.microsoft.com/win/2006/06/iis/freb";
@@ -74,10 +74,12 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
     let mut req = FrebRequest::default();
     match Document::parse(&text) {
         Ok(doc) => {
+            let lines = Lines::new(&text);
+            let line_of = |n: Node| lines.line_at(n.range().start);
             let root = doc.root_element();
             if root.tag_name().name() != "failedRequest" {
                 src.damage.push(Damage {
-                    at: Location::Line(line_of(&doc, root)),
+                    at: Location::Line(line_of(root)),
                     expected: "a <failedRequest> root element".into(),
                     found: format!("<{}>", excerpt(root.tag_name().name())),
                 });
@@ -88,7 +90,7 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
                 .filter(|n| n.is_element() && n.tag_name().name() == "Event");
             for (i, ev) in events.enumerate() {
                 let at = Location::Element {
-                    line: line_of(&doc, ev),
+                    line: line_of(ev),
                     index: i as u32 + 1,
                 };
                 read_event(ev, at, &mut req, &mut src);
@@ -107,10 +109,6 @@ pub fn parse(path: PathBuf, bytes: &[u8]) -> Source {
     finish(&mut req, &mut src);
     src.details = Details::Freb(Box::new(req));
     src
-}
-
-fn line_of(doc: &Document, node: Node) -> u32 {
-    doc.text_pos_at(node.range().start).row
 }
 
 fn read_root_attributes(root: Node, req: &mut FrebRequest) {
@@ -151,11 +149,12 @@ fn recover(text: &str, req: &mut FrebRequest, src: &mut Source) {
             read_root_attributes(doc.root_element(), req);
         }
     }
+    let lines = Lines::new(text);
     let mut from = 0;
     let mut index = 0u32;
     while let Some(rel) = text[from..].find("<Event") {
         let start = from + rel;
-        let line = text[..start].matches('\n').count() as u32 + 1;
+        let line = lines.line_at(start);
         index += 1;
         let at = Location::Element { line, index };
         let Some(end_rel) = text[start..].find("</Event>") else {
@@ -280,7 +279,7 @@ fn read_event(ev: Node, at: Location, req: &mut FrebRequest, src: &mut Source) {
     src.records.push(Record {
         filetime,
         kind: RecordKind::FrebEvent,
-        fields,
+        fields: fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         summary,
         at,
     });

@@ -3,6 +3,7 @@
 //! with a UTC FILETIME, named fields and the place in the file they came from.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::config::ArrConfig;
 use crate::freb::FrebRequest;
@@ -143,8 +144,9 @@ pub struct Record {
     pub kind: RecordKind,
     /// Named fields: W3C names for logs (`sc-status`, `time-taken`...), `Opcode`, `Computer`
     /// and the `EventData` names for FREB and event logs. Values are decoded (`+` is a space,
-    /// `-` is empty) but not sanitized: sanitize when displaying.
-    pub fields: Vec<(String, String)>,
+    /// `-` is empty) but not sanitized: sanitize when displaying. Names are shared by all the
+    /// records of a `#Fields` block.
+    pub fields: Vec<(Arc<str>, String)>,
     /// One line for a table (sanitized).
     pub summary: String,
     pub at: Location,
@@ -238,6 +240,26 @@ impl Source {
     /// The server name, or `?` when nothing told it.
     pub fn server_name(&self) -> &str {
         self.server.as_ref().map_or("?", |s| s.name.as_str())
+    }
+}
+
+/// 1-based line numbers of byte offsets in a text, found by binary search over the line
+/// starts (roxmltree's `text_pos_at` rescans from the start: quadratic over a file's nodes).
+pub(crate) struct Lines(Vec<usize>);
+
+impl Lines {
+    pub(crate) fn new(text: &str) -> Lines {
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    pub(crate) fn line_at(&self, offset: usize) -> u32 {
+        (self.0.partition_point(|&nl| nl < offset) + 1) as u32
     }
 }
 

@@ -332,7 +332,7 @@ pub fn event_xml_record(xml: &str, at: Location) -> Option<Record> {
     Some(Record {
         filetime,
         kind: RecordKind::EventLog,
-        fields,
+        fields: fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         summary,
         at,
     })

@@ -5,6 +5,7 @@
 //! Times are UTC; a log without a `date` field takes it from `#Date`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::model::{
     Attribution, Damage, Details, Location, Record, RecordKind, ServerGuess, Source, SourceKind,
@@ -45,7 +46,7 @@ pub fn parse(path: PathBuf, bytes: &[u8], flavor: Flavor) -> Source {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
 
     let mut directives = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
+    let mut fields: Vec<Arc<str>> = Vec::new();
     let mut field_blocks = 0usize;
     let mut directive_date: Option<(i64, u32, u32)> = None;
     let ends_with_newline = bytes.last() == Some(&b'\n');
@@ -74,7 +75,7 @@ pub fn parse(path: PathBuf, bytes: &[u8], flavor: Flavor) -> Source {
             let value = value.trim();
             match name {
                 "Fields" => {
-                    fields = value.split_whitespace().map(str::to_string).collect();
+                    fields = value.split_whitespace().map(Arc::from).collect();
                     field_blocks += 1;
                 }
                 "Date" => directive_date = value.split_whitespace().next().and_then(parse_date),
@@ -156,7 +157,7 @@ fn split_entry(line: &str, expected: usize) -> Vec<&str> {
 
 fn entry(
     line: &str,
-    names: &[String],
+    names: &[Arc<str>],
     directive_date: Option<(i64, u32, u32)>,
     flavor: Flavor,
     line_no: u32,
@@ -173,12 +174,17 @@ fn entry(
             Some(name) => fields.push((name.clone(), decode_value(name, raw))),
             // Kept under a positional name so nothing is lost.
             None => fields.push((
-                format!("extra-{}", i + 1 - names.len()),
+                format!("extra-{}", i + 1 - names.len()).into(),
                 decode_value("", raw),
             )),
         }
     }
-    let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    let get = |n: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| **k == *n)
+            .map(|(_, v)| v.as_str())
+    };
     let date = match get("date") {
         Some(d) => parse_date(d),
         None => directive_date,

@@ -226,7 +226,10 @@ fn files_are_recognised_by_content_and_strays_are_listed() {
 #[test]
 fn without_arr_freb_the_member_is_found_by_path_and_time() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = samplegen::case::case_scenarios().into_iter().find(|c| c.name == "case-502-3-timeout").unwrap();
+    let s = samplegen::case::case_scenarios()
+        .into_iter()
+        .find(|c| c.name == "case-502-3-timeout")
+        .unwrap();
     let root = write(tmp.path(), &s);
     std::fs::remove_dir_all(root.join("ARR01/FailedReqLogFiles")).unwrap();
     let case = discover(std::slice::from_ref(&root)).unwrap();
@@ -237,19 +240,31 @@ fn without_arr_freb_the_member_is_found_by_path_and_time() {
     assert!(requests[0].member_freb.is_some() && requests[0].member_log.is_some());
     let findings = diagnose(&case, &requests);
     assert_eq!(findings.len(), 1);
-    assert_eq!(findings[0].conclusion, etlview_evidence::diagnose::Conclusion::ArrTimedOutFirst);
+    assert_eq!(
+        findings[0].conclusion,
+        etlview_evidence::diagnose::Conclusion::ArrTimedOutFirst
+    );
 }
 
 #[test]
 fn silence_without_the_members_logs_concludes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = samplegen::case::case_scenarios().into_iter().find(|c| c.name == "case-502-3-no-traffic").unwrap();
+    let s = samplegen::case::case_scenarios()
+        .into_iter()
+        .find(|c| c.name == "case-502-3-no-traffic")
+        .unwrap();
     let root = write(tmp.path(), &s);
     std::fs::remove_dir_all(root.join("WEB02")).unwrap();
     let case = discover(std::slice::from_ref(&root)).unwrap();
     let requests = link(&case, Tolerance::default());
     assert_eq!(requests.len(), 3);
     // 192.168.0.217 no longer answers to any folder: nothing links, nothing is concluded.
-    assert_eq!(requests.iter().filter(|r| r.member.as_deref() == Some("WEB02")).count(), 0);
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.member.as_deref() == Some("WEB02"))
+            .count(),
+        0
+    );
     assert!(diagnose(&case, &requests).is_empty());
 }
