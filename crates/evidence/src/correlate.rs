@@ -214,10 +214,10 @@ pub fn link(case: &Case, tol: Tolerance) -> Vec<ArrRequest> {
         let mut best: Option<(i64, MemberSide)> = None;
         for member in &candidates {
             let side = member_side(case, req, member, skew, &used);
-            if let Some(score) = side.score {
-                if best.as_ref().is_none_or(|(b, _)| score < *b) {
-                    best = Some((score, side));
-                }
+            if let Some(score) = side.score
+                && best.as_ref().is_none_or(|(b, _)| score < *b)
+            {
+                best = Some((score, side));
             }
         }
         if let Some((_, side)) = best {
