@@ -307,7 +307,8 @@ pub fn event_xml_record(xml: &str, at: Location) -> Option<Record> {
         if let Some(data) = el(ev, section) {
             for (i, d) in data
                 .descendants()
-                .filter(|n| n.is_element() && n.text().is_some())
+                // Leaf elements only: the section itself and containers hold no value.
+                .filter(|n| n.is_element() && *n != data && !n.children().any(|c| c.is_element()))
                 .enumerate()
             {
                 let name = d
