@@ -2,7 +2,8 @@
 //! `FailedReqLogFiles/W3SVC*/fr*.xml`, `HTTPERR/httperr*.log`, `applicationHost.config`,
 //! `*.etl` and `*.cab`. Every file is recognised by its content; each is attributed to a
 //! server by what the file itself says (`s-computername`, FREB `<Computer>`, net.cab facts),
-//! else by what the other files of its server folder say, else by the folder's name.
+//! else by the best that the other files of its server folder say (a name before an
+//! `s-ip` address), else by the folder's name.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -173,21 +174,20 @@ fn is_name_grade(how: Attribution) -> bool {
     )
 }
 
-/// Gives each file a server: its own name-grade guess, else the best name told by another
-/// file of its server folder, else the folder's name.
+/// Gives each file a server. One folder is one server, so all the files of a server folder
+/// get the best name any of them tells: a name (`s-computername`, FREB `<Computer>`, net.cab
+/// `COMPUTERNAME`) before an address (`s-ip`); the folder's name when none tells anything.
+/// A file's own name is kept; files outside server folders keep their own guess.
 fn attribute(found: &mut [(Source, Option<PathBuf>)]) {
-    let mut folder_names: Vec<(PathBuf, ServerGuess)> = Vec::new();
+    let mut folder_best: Vec<(PathBuf, ServerGuess)> = Vec::new();
     for (src, top) in found.iter() {
         let (Some(top), Some(guess)) = (top, &src.server) else {
             continue;
         };
-        if !is_name_grade(guess.how) {
-            continue;
-        }
-        match folder_names.iter_mut().find(|(f, _)| f == top) {
+        match folder_best.iter_mut().find(|(f, _)| f == top) {
             Some((_, best)) if guess.how < best.how => *best = guess.clone(),
             Some(_) => {}
-            None => folder_names.push((top.clone(), guess.clone())),
+            None => folder_best.push((top.clone(), guess.clone())),
         }
     }
     for (src, top) in found.iter_mut() {
@@ -195,16 +195,22 @@ fn attribute(found: &mut [(Source, Option<PathBuf>)]) {
             continue;
         }
         let Some(top) = top else { continue };
-        if let Some((_, g)) = folder_names.iter().find(|(f, _)| f == top) {
-            src.server = Some(ServerGuess {
-                name: g.name.clone(),
-                how: Attribution::SameFolder,
-            });
-        } else if let Some(name) = top.file_name() {
-            src.server = Some(ServerGuess {
-                name: name.to_string_lossy().into_owned(),
-                how: Attribution::FolderName,
-            });
+        match folder_best.iter().find(|(f, _)| f == top) {
+            Some((_, best)) if src.server.as_ref() == Some(best) => {}
+            Some((_, best)) => {
+                src.server = Some(ServerGuess {
+                    name: best.name.clone(),
+                    how: Attribution::SameFolder,
+                })
+            }
+            None => {
+                if let Some(name) = top.file_name() {
+                    src.server = Some(ServerGuess {
+                        name: name.to_string_lossy().into_owned(),
+                        how: Attribution::FolderName,
+                    });
+                }
+            }
         }
     }
 }

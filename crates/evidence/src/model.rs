@@ -237,6 +237,15 @@ impl Source {
         }
     }
 
+    /// Indices of `records` in time order (stable: equal times keep file order). Records stay
+    /// in file order because W3C lines are not strictly time-ordered (IIS writes a line when
+    /// its request ends) and correlation refers to them by index.
+    pub fn time_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.records.len()).collect();
+        order.sort_by_key(|&i| self.records[i].filetime);
+        order
+    }
+
     /// The server name, or `?` when nothing told it.
     pub fn server_name(&self) -> &str {
         self.server.as_ref().map_or("?", |s| s.name.as_str())

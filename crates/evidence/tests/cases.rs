@@ -211,7 +211,23 @@ fn files_are_recognised_by_content_and_strays_are_listed() {
     // A folder whose files name no server is attributed by its name.
     std::fs::create_dir_all(root.join("WEB03/HTTPERR")).unwrap();
     std::fs::write(root.join("WEB03/HTTPERR/httperr1.log"), "#Software: Microsoft HTTP API 2.0\r\n#Fields: date time c-ip c-port cs-uri s-reason\r\n2026-02-10 22:40:00 10.0.0.9 5000 / Timer_ConnectionIdle\r\n").unwrap();
+    // One whose log names only its address keeps the address.
+    std::fs::create_dir_all(root.join("WEB04/W3SVC1")).unwrap();
+    std::fs::write(
+        root.join("WEB04/W3SVC1/u_ex260210.log"),
+        "#Fields: date time s-ip cs-uri-stem sc-status\n2026-02-10 22:40:00 10.0.0.44 / 200\n",
+    )
+    .unwrap();
     let case = discover(&[root]).unwrap();
+    let web04 = case
+        .sources
+        .iter()
+        .find(|x| x.path.ends_with("WEB04/W3SVC1/u_ex260210.log"))
+        .unwrap();
+    assert_eq!(
+        (web04.server_name(), web04.server.as_ref().unwrap().how),
+        ("10.0.0.44", Attribution::ServerIp)
+    );
     let web03 = case
         .sources
         .iter()
@@ -234,6 +250,13 @@ fn without_arr_freb_the_member_is_found_by_path_and_time() {
     std::fs::remove_dir_all(root.join("ARR01/FailedReqLogFiles")).unwrap();
     let case = discover(std::slice::from_ref(&root)).unwrap();
     let requests = link(&case, Tolerance::default());
+    // Nothing in ARR01/ names the server now: its log's s-ip does, for the whole folder.
+    let config = case
+        .sources
+        .iter()
+        .find(|x| x.path.ends_with("ARR01/applicationHost.config"))
+        .unwrap();
+    assert_eq!(config.server.clone().unwrap().name, "192.168.0.215");
     // Only the 502 line is an ARR request now; it finds WEB01's FREB and log line.
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].member.as_deref(), Some("WEB01"));

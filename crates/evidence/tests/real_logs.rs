@@ -178,6 +178,14 @@ fn doubled_space_and_plus_kept_in_query() {
             .contains("ga2+s9KpsqytqdK6p8")
     );
     assert_eq!(r.get_i64("sc-status"), Some(500));
+    // Lines out of time order stay in file order; time_order() sorts them.
+    let order = src.time_order();
+    assert_eq!(&order[..5], &[0, 1, 2, 12, 13]);
+    assert!(
+        order
+            .windows(2)
+            .all(|w| src.records[w[0]].filetime <= src.records[w[1]].filetime)
+    );
     // A win32 status beyond 32 bits stays as written.
     assert_eq!(src.records[5].get("sc-win32-status"), Some("214784354254"));
     assert_eq!(src.records[6].get_i64("sc-win32-status"), Some(64));
