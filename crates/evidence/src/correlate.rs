@@ -253,15 +253,19 @@ fn member_side(
     let (lo, hi) = (req.start - skew - second, req.end + skew + second);
     // The member's FREB: by X-ARR-LOG-ID (already found), else by path and start time.
     let freb = req.member_freb.or_else(|| {
-        case.sources.iter().enumerate().find_map(|(i, src)| {
-            let f = src.freb()?;
-            let near = f.start.is_some_and(|s| s >= lo && s <= hi);
-            (src.server_name().eq_ignore_ascii_case(member)
-                && !f.arr_log_id_set_here
-                && near
-                && uri_path(&f.url) == req.path)
-                .then_some(i)
-        })
+        case.sources
+            .iter()
+            .enumerate()
+            .filter_map(|(i, src)| {
+                let f = src.freb()?;
+                let start = f.start.filter(|&s| s >= lo && s <= hi)?;
+                (src.server_name().eq_ignore_ascii_case(member)
+                    && !f.arr_log_id_set_here
+                    && uri_path(&f.url) == req.path)
+                    .then_some(((start - req.start).abs(), i))
+            })
+            .min()
+            .map(|(_, i)| i)
     });
     let member_end = freb.and_then(|i| case.sources[i].freb()).and_then(|f| {
         let taken = f

@@ -291,3 +291,32 @@ fn silence_without_the_members_logs_concludes_nothing() {
     );
     assert!(diagnose(&case, &requests).is_empty());
 }
+
+#[test]
+fn the_log_id_links_across_any_clock_skew() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = samplegen::case::case_scenarios().into_iter().find(|c| c.name == "case-502-3-timeout").unwrap();
+    let root = tmp.path().join("skewed");
+    // WEB01 ten minutes ahead, WEB02 ten minutes behind.
+    for (rel, bytes) in samplegen::case::build_case_with_clocks(&s, [600_000, -600_000]) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let case = discover(std::slice::from_ref(&root)).unwrap();
+    let requests = link(&case, Tolerance::default());
+    // X-ARR-LOG-ID links each FREB pair; the member's log line is matched on the member's own
+    // clock (its FREB's end), so the skew does not matter.
+    assert_eq!(requests.iter().filter(|r| r.member_freb.is_some() && r.member_log.is_some()).count(), 3);
+    let findings = diagnose(&case, &requests);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].conclusion, etlview_evidence::diagnose::Conclusion::ArrTimedOutFirst);
+    // Without ARR's FREB there is no ID: the 502 line finds nothing within 2 s, and silence
+    // on logs that do not cover the time concludes nothing.
+    std::fs::remove_dir_all(root.join("ARR01/FailedReqLogFiles")).unwrap();
+    let case = discover(std::slice::from_ref(&root)).unwrap();
+    let requests = link(&case, Tolerance::default());
+    assert_eq!(requests.len(), 1);
+    assert!(!requests[0].reached_member());
+    assert!(diagnose(&case, &requests).is_empty());
+}

@@ -229,6 +229,11 @@ fn ev(
 
 /// Builds every file of a case: (path relative to the case folder, bytes).
 pub fn build_case(s: &CaseScenario) -> Vec<(PathBuf, Vec<u8>)> {
+    build_case_with_clocks(s, [MEMBERS[0].2, MEMBERS[1].2])
+}
+
+/// As [`build_case`], with the members' clocks `offsets` ms off ARR's.
+pub fn build_case_with_clocks(s: &CaseScenario, offsets: [i64; 2]) -> Vec<(PathBuf, Vec<u8>)> {
     let case_index = case_scenarios()
         .iter()
         .position(|c| c.name == s.name)
@@ -247,7 +252,8 @@ pub fn build_case(s: &CaseScenario) -> Vec<(PathBuf, Vec<u8>)> {
         };
         let id = log_id(case_index, i, fault);
         let client_port = 49_247 + i as u32;
-        let (name, addr, offset) = MEMBERS[member];
+        let (name, addr, _) = MEMBERS[member];
+        let offset = offsets[member];
         let (status, sub, win32, arr_taken) = o.arr;
         let arr_end = start + Duration::milliseconds(arr_taken);
         arr.log.push((
@@ -450,7 +456,8 @@ pub fn build_case(s: &CaseScenario) -> Vec<(PathBuf, Vec<u8>)> {
         }
     }
     // Health checks every 10 s from ARR; WEB02 fails them in the 502.4 case.
-    for (member, (name, addr, offset)) in MEMBERS.iter().enumerate() {
+    for (member, (name, addr, _)) in MEMBERS.iter().enumerate() {
+        let offset = &offsets[member];
         for k in 0..3 {
             let end = base() + Duration::seconds(10 * k) + Duration::milliseconds(*offset + 3);
             let failing = !s.members_enabled[0] && member == 1;
