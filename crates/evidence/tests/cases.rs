@@ -295,7 +295,10 @@ fn silence_without_the_members_logs_concludes_nothing() {
 #[test]
 fn the_log_id_links_across_any_clock_skew() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = samplegen::case::case_scenarios().into_iter().find(|c| c.name == "case-502-3-timeout").unwrap();
+    let s = samplegen::case::case_scenarios()
+        .into_iter()
+        .find(|c| c.name == "case-502-3-timeout")
+        .unwrap();
     let root = tmp.path().join("skewed");
     // WEB01 ten minutes ahead, WEB02 ten minutes behind.
     for (rel, bytes) in samplegen::case::build_case_with_clocks(&s, [600_000, -600_000]) {
@@ -307,10 +310,19 @@ fn the_log_id_links_across_any_clock_skew() {
     let requests = link(&case, Tolerance::default());
     // X-ARR-LOG-ID links each FREB pair; the member's log line is matched on the member's own
     // clock (its FREB's end), so the skew does not matter.
-    assert_eq!(requests.iter().filter(|r| r.member_freb.is_some() && r.member_log.is_some()).count(), 3);
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.member_freb.is_some() && r.member_log.is_some())
+            .count(),
+        3
+    );
     let findings = diagnose(&case, &requests);
     assert_eq!(findings.len(), 1);
-    assert_eq!(findings[0].conclusion, etlview_evidence::diagnose::Conclusion::ArrTimedOutFirst);
+    assert_eq!(
+        findings[0].conclusion,
+        etlview_evidence::diagnose::Conclusion::ArrTimedOutFirst
+    );
     // Without ARR's FREB there is no ID: the 502 line finds nothing within 2 s, and silence
     // on logs that do not cover the time concludes nothing.
     std::fs::remove_dir_all(root.join("ARR01/FailedReqLogFiles")).unwrap();
