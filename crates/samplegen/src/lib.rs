@@ -14,6 +14,7 @@
 //! them with `cargo run -p etlview-samplegen -- samples --force`.
 
 mod arr;
+pub mod case;
 mod event_info_writer;
 mod events;
 mod fixtures;
