@@ -588,3 +588,11 @@ fn unrelated_background_failures_are_not_findings() {
     assert_eq!(report.requests_examined, 1);
     assert!(report.findings.is_empty(), "{}", render_text(&report));
 }
+
+#[test]
+fn scratch_dump() {
+    let session = generated_sample("arr-502-timeout.etl").expect("a sample of that name");
+    for r in requests(&session) {
+        eprintln!("{} {:?} {:?} h={:?} frames={:?} outcome={:?} errs={:?}", r.id, r.target, r.threads, r.handle, r.frames, r.outcome, r.errors.iter().map(|e| (e.frame, e.code)).collect::<Vec<_>>());
+    }
+}
