@@ -24,6 +24,8 @@ mod group;
 pub(crate) mod observe;
 #[cfg(test)]
 pub(crate) mod scenarios;
+#[cfg(test)]
+pub(crate) mod variants;
 
 pub use failure::{Failure, FailureKind};
 pub use observe::TimeoutSlot;

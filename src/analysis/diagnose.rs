@@ -5,11 +5,9 @@
 
 use serde::Serialize;
 
-use crate::analysis::correlate::{
-    self, ConnectionUse, Phase, Request, TimeoutOrigin, requests,
-};
-use crate::timeline::session::{WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use crate::analysis::correlate::{self, ConnectionUse, Phase, Request, TimeoutOrigin, requests};
 use crate::timeline::session::Session;
+use crate::timeline::session::{WEBIO_PROVIDER, WINHTTP_PROVIDER};
 use etl::clock::format_filetime;
 
 mod classify;
@@ -443,3 +441,5 @@ fn evidence_line(session: &Session, frame: usize, text: Option<String>) -> Optio
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod variant_tests;

@@ -196,7 +196,9 @@ fn split_time_prefix(line: &str) -> Option<(&str, usize)> {
 /// `*0000004* ::` (spaces allowed around it) at the start of a body: the id and where the
 /// rest begins. The id is 1-16 characters without `*` or spaces.
 fn split_request_tag(body: &str) -> Option<(&str, usize)> {
-    let lead = body.len().saturating_sub(body.trim_start_matches(' ').len());
+    let lead = body
+        .len()
+        .saturating_sub(body.trim_start_matches(' ').len());
     let rest = body.get(lead..)?.strip_prefix('*')?;
     let tag_len = rest.find('*')?;
     let tag = rest.get(..tag_len)?;
@@ -204,7 +206,9 @@ fn split_request_tag(body: &str) -> Option<(&str, usize)> {
         return None;
     }
     let after = rest.get(tag_len.saturating_add(1)..)?;
-    let spaces = after.len().saturating_sub(after.trim_start_matches(' ').len());
+    let spaces = after
+        .len()
+        .saturating_sub(after.trim_start_matches(' ').len());
     after.get(spaces..)?.strip_prefix("::")?;
     Some((
         tag,
@@ -218,7 +222,10 @@ fn split_request_tag(body: &str) -> Option<(&str, usize)> {
 
 /// `<<<<-------- HTTP stream follows below ---->>>>` and `<<<<-------- End ---->>>>`.
 fn stream_marker(text: &str) -> Option<StreamMarker> {
-    let inner = text.strip_prefix("<<<<")?.trim_start_matches('-').trim_start();
+    let inner = text
+        .strip_prefix("<<<<")?
+        .trim_start_matches('-')
+        .trim_start();
     if inner.starts_with("HTTP stream follows") {
         Some(StreamMarker::Begin)
     } else if inner.starts_with("End") {
@@ -347,14 +354,21 @@ mod tests {
         );
         assert_eq!(line.request_tag, Some("0000004"));
         assert_eq!(line.time_of_day, Some("10:19:26.578"));
-        assert_eq!(line.api_call.as_ref().map(|c| c.name), Some("WinHttpOpenRequest"));
+        assert_eq!(
+            line.api_call.as_ref().map(|c| c.name),
+            Some("WinHttpOpenRequest")
+        );
         assert_eq!(line.handle, Some(0x1a_1f80));
         let input = "10:19:26.578 ::*Session* ::sys-req failed; error = WSAECONNREFUSED (10061)";
         let line = parse_line(input);
         assert_eq!(line.request_tag, Some("Session"));
         assert_eq!(line.component, Some("sys-req"));
         assert_eq!(token_view(&line), [(Some("WSAECONNREFUSED"), 10061)]);
-        let span = line.errors.first().map(|t| t.span.clone()).unwrap_or_default();
+        let span = line
+            .errors
+            .first()
+            .map(|t| t.span.clone())
+            .unwrap_or_default();
         assert_eq!(input.get(span), Some("WSAECONNREFUSED (10061)"));
         // Not a tag: a star inside a message, or no `::` after it.
         assert_eq!(parse_line("12:00:00.000 ::*bad tag* ::x").request_tag, None);
@@ -368,7 +382,9 @@ mod tests {
             "10:19:26.593 ::*0000004* ::<<<<-------- HTTP stream follows below ----------------------------------------------->>>>",
         );
         assert_eq!(begin.stream_marker, Some(StreamMarker::Begin));
-        let end = parse_line("10:19:26.593 ::<<<<-------- End ----------------------------------------------->>>>");
+        let end = parse_line(
+            "10:19:26.593 ::<<<<-------- End ----------------------------------------------->>>>",
+        );
         assert_eq!(end.stream_marker, Some(StreamMarker::End));
         assert_eq!(parse_line("GET / HTTP/1.1").stream_marker, None);
     }

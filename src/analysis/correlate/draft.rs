@@ -2,7 +2,9 @@
 //! [`Request`]: calls, phases, errors, target and outcome.
 
 use super::failure::{FailureKind, is_benign, symbol_of};
-use super::observe::{ApiEdge, Endpoint, Facts, HttpLine, PhaseEdge, is_ip_literal, split_host_port};
+use super::observe::{
+    ApiEdge, Endpoint, Facts, HttpLine, PhaseEdge, is_ip_literal, split_host_port,
+};
 use super::{
     ApiCallSpan, Backend, ClientRequest, ConnectionUse, ErrorEvidence, Outcome, Phase, Request,
     StepMark, Steps, TimeoutOrigin, Timeouts,
@@ -89,6 +91,8 @@ pub(super) struct Draft {
     pub(super) webio_request: Option<u64>,
     /// A connect attempt succeeded (or the connection was reused).
     pub(super) connected: bool,
+    /// When the response status arrived (failures after it broke the body).
+    pub(super) status_time: Option<i64>,
 }
 
 impl Draft {
@@ -132,6 +136,7 @@ impl Draft {
             winhttp_handle: false,
             webio_request: None,
             connected: false,
+            status_time: None,
         }
     }
 
@@ -141,10 +146,13 @@ impl Draft {
         self.closed_at.is_none()
             && self.failed_call.is_none()
             && !self.errors.iter().any(|e| (12000..13000).contains(&e.code))
-            && matches!(
-                self.phase,
-                Phase::Resolve | Phase::Connect | Phase::Send | Phase::ReceiveHeaders | Phase::ReceiveBody
-            )
+            && match self.phase {
+                Phase::Resolve | Phase::Connect | Phase::Send => true,
+                // Headers that arrived end the wait for headers, not the one for the body.
+                Phase::ReceiveHeaders => self.status.is_none(),
+                Phase::ReceiveBody => true,
+                Phase::Idle | Phase::Close => false,
+            }
     }
 
     fn mark_step(&mut self, phase: Phase, facts: &Facts) {
@@ -178,6 +186,7 @@ impl Draft {
             }
             HttpLine::Status(status) => {
                 self.in_response = true;
+                self.status_time.get_or_insert(self.end);
                 self.status.get_or_insert(*status);
                 self.got_response = true;
             }
@@ -369,7 +378,11 @@ impl Draft {
         if let Some((slot, ms)) = facts.option_timeout {
             let frame = facts.frame.saturating_add(1);
             let mut t = match self.timeouts {
-                Some(t) if t.origin == TimeoutOrigin::Request || t.origin == TimeoutOrigin::Option => t,
+                Some(t)
+                    if t.origin == TimeoutOrigin::Request || t.origin == TimeoutOrigin::Option =>
+                {
+                    t
+                }
                 _ => Timeouts::winhttp_defaults(frame, TimeoutOrigin::Option),
             };
             t.set(slot, ms);
@@ -379,6 +392,11 @@ impl Draft {
         if facts.time >= self.end {
             self.end = facts.time;
             self.end_frame = facts.frame;
+        }
+        // Held lines of a completion given to the request a later line named.
+        if facts.time < self.start {
+            self.start = facts.time;
+            self.start_frame = facts.frame;
         }
         // Codeless failures stay in `frames` only; HTTP.sys statuses are the client's side.
         if let Some(failure) = &facts.failure
@@ -418,6 +436,7 @@ impl Draft {
             self.remote_address.clone_from(&facts.remote_address);
         }
         if let Some(status) = facts.status {
+            self.status_time.get_or_insert(facts.time);
             self.status.get_or_insert(status);
             self.got_response = true;
         }
@@ -439,6 +458,19 @@ fn outcome_of(d: &Draft) -> Outcome {
         return Outcome::Failed {
             code: *code,
             symbol: symbol.clone(),
+        };
+    }
+    // A WinHTTP error after the headers arrived broke the body.
+    if let Some(at) = d.status_time
+        && let Some(e) = d
+            .errors
+            .iter()
+            .rev()
+            .find(|e| e.time > at && (12000..13000).contains(&e.code))
+    {
+        return Outcome::Failed {
+            code: e.code,
+            symbol: e.symbol.clone().or_else(|| symbol_of(e.code)),
         };
     }
     // Response headers with a status: whatever failed on the way was recovered from.
@@ -490,11 +522,7 @@ fn target_of(d: &Draft) -> Option<String> {
 }
 
 fn backend_of(d: &Draft) -> Backend {
-    let host = d
-        .endpoint
-        .host
-        .clone()
-        .filter(|h| !is_ip_literal(h));
+    let host = d.endpoint.host.clone().filter(|h| !is_ip_literal(h));
     let address = d.remote_address.clone().or_else(|| {
         let ip = d.endpoint.host.as_deref().filter(|h| is_ip_literal(h))?;
         Some(format!("{ip}:{}", d.endpoint.port?))
@@ -503,7 +531,11 @@ fn backend_of(d: &Draft) -> Backend {
         .endpoint
         .port
         .or_else(|| split_host_port(address.as_deref()?).port);
-    Backend { host, address, port }
+    Backend {
+        host,
+        address,
+        port,
+    }
 }
 
 /// The furthest step the request got to: its current one, or later ones it went through.
@@ -513,7 +545,8 @@ fn phase_reached(d: &Draft) -> Phase {
         Phase::ReceiveBody
     } else if s.receive_headers.is_some() || d.status.is_some() {
         Phase::ReceiveHeaders
-    } else if s.connect.is_some() && !d.connected && d.connection_use != Some(ConnectionUse::Reused) {
+    } else if s.connect.is_some() && !d.connected && d.connection_use != Some(ConnectionUse::Reused)
+    {
         Phase::Connect
     } else if s.send.is_some() {
         Phase::Send

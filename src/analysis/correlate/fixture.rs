@@ -152,6 +152,19 @@ impl Fixture {
         )
     }
 
+    /// A WinHttp trace line written exactly as given (its own stamp, or none).
+    pub fn raw_text(&mut self, at: At, line: &str) -> usize {
+        self.push(
+            at,
+            WINHTTP_PROVIDER,
+            1,
+            0,
+            0,
+            0,
+            &Payload::new().utf16(line),
+        )
+    }
+
     pub fn api_start(&mut self, at: At, handle: u64, api: &str) -> usize {
         let payload = Payload::new().u64(handle).ansi(api);
         self.push(at, WINHTTP_PROVIDER, 9, 5, 1, 109, &payload)

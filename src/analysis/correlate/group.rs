@@ -65,12 +65,18 @@ struct Grouper {
     by_tag: HashMap<(u32, String), usize>,
     /// The request each completion's overlapped pointer belongs to.
     by_overlapped: HashMap<(u32, u64), usize>,
+    /// Lines of a completion that name no request, per thread, until a line of the same
+    /// thread names one (or the completion ends).
+    bursts: HashMap<(u32, u32), Vec<Facts>>,
     connect_targets: HashMap<(u32, u64), Endpoint>,
     connection_targets: HashMap<(u32, u64), Endpoint>,
     clients: Vec<ClientDraft>,
     client_by_id: HashMap<u64, usize>,
     client_by_obj: HashMap<u64, usize>,
 }
+
+/// A completion's lines that name no request are held this long for a line that does.
+const BURST_SPAN: i64 = super::draft::TICKS_PER_SEC;
 
 /// Events decoded per parallel batch (bounds the facts held at once).
 const BATCH: usize = 1 << 14;
@@ -96,7 +102,7 @@ pub(super) fn group(session: &Session) -> Vec<Request> {
         }
         start = end;
     }
-    grouper.finish()
+    grouper.finish(session)
 }
 
 impl Grouper {
@@ -105,9 +111,62 @@ impl Grouper {
             self.take_client(facts, client);
             return;
         }
+        let key = (facts.pid, facts.tid);
+        let strong = facts.handle.is_some()
+            || facts.tag.is_some()
+            || facts.webio_request.is_some()
+            || facts.created.is_some();
+        let nameless_text =
+            facts.source == Source::WinHttp && facts.is_text && facts.api.is_none() && !strong;
+        let stale = self
+            .bursts
+            .get(&key)
+            .and_then(|b| b.first())
+            .is_some_and(|first| {
+                facts.time.saturating_sub(first.time) > BURST_SPAN || (facts.completion && !strong)
+            });
+        if stale {
+            self.flush_burst(session, key, None);
+        }
+        let orphan = nameless_text
+            && (facts.failure.is_some() || !facts.http.is_empty() || facts.status.is_some())
+            && self.current(facts.pid, facts.tid, facts.time).is_none();
+        if nameless_text && (facts.completion || orphan || self.bursts.contains_key(&key)) {
+            self.bursts.entry(key).or_default().push(facts.clone());
+            return;
+        }
         let Some(index) = self.route(session, facts) else {
             return;
         };
+        if strong && self.bursts.contains_key(&key) {
+            self.flush_burst(session, key, Some(index));
+        }
+        self.attach(facts, index);
+    }
+
+    /// Gives a thread's held lines to `target` (the request a later line of the same
+    /// thread named), else to the request of the process waiting for the network.
+    fn flush_burst(&mut self, session: &Session, key: (u32, u32), target: Option<usize>) {
+        let Some(lines) = self.bursts.remove(&key) else {
+            return;
+        };
+        let mut index = target;
+        for facts in &lines {
+            let chosen = match index {
+                Some(i) => i,
+                None => match self.waiting_request(facts) {
+                    Some(i) => i,
+                    None if facts.failure.is_some() => self.create(session, facts, None),
+                    None => continue,
+                },
+            };
+            index = Some(chosen);
+            self.attach(facts, chosen);
+        }
+    }
+
+    /// Adds an event to the request it was routed to and learns its keys.
+    fn attach(&mut self, facts: &Facts, index: usize) {
         let Some(draft) = self.drafts.get_mut(index) else {
             return;
         };
@@ -228,10 +287,12 @@ impl Grouper {
             });
         }
         let session = self.session_of_connect.get(&(pid, connect))?;
-        self.handle_timeouts.get(&(pid, *session)).map(|t| Timeouts {
-            origin: TimeoutOrigin::Session,
-            ..*t
-        })
+        self.handle_timeouts
+            .get(&(pid, *session))
+            .map(|t| Timeouts {
+                origin: TimeoutOrigin::Session,
+                ..*t
+            })
     }
 
     fn remember_open(&mut self, facts: &Facts) {
@@ -362,7 +423,16 @@ impl Grouper {
         }
     }
 
-    fn finish(mut self) -> Vec<Request> {
+    fn finish(mut self, session: &Session) -> Vec<Request> {
+        let mut held: Vec<((u32, u32), i64)> = self
+            .bursts
+            .iter()
+            .filter_map(|(key, lines)| Some((*key, lines.first()?.time)))
+            .collect();
+        held.sort_by_key(|(key, time)| (*time, *key));
+        for (key, _) in held {
+            self.flush_burst(session, key, None);
+        }
         self.match_clients();
         let mut drafts: Vec<Draft> = self
             .drafts

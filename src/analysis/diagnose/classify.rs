@@ -12,7 +12,7 @@ fn cause(code: u32) -> u32 {
     match code {
         // HRESULT_FROM_WIN32
         c if c & 0xFFFF_0000 == 0x8007_0000 => c & 0xFFFF,
-        0xC000_00B5 => 10060, // STATUS_IO_TIMEOUT (TCP connect timeout)
+        0xC000_00B5 => 10060,        // STATUS_IO_TIMEOUT (TCP connect timeout)
         0xC000_0236 | 1225 => 10061, // STATUS_CONNECTION_REFUSED, ERROR_CONNECTION_REFUSED
         0xC000_020D | 0xC000_013C => 10054, // STATUS_CONNECTION_RESET, remote disconnect
         c => c,
@@ -126,15 +126,11 @@ pub fn wait_start(request: &Request, kind: FindingKind) -> Option<StepMark> {
     let s = &request.steps;
     let first_known = |marks: &[Option<StepMark>]| marks.iter().flatten().next().copied();
     let start = match kind {
-        FindingKind::ReceiveTimeout => {
-            first_known(&[s.receive_headers, s.receive_body, s.send])
-        }
+        FindingKind::ReceiveTimeout => first_known(&[s.receive_headers, s.receive_body, s.send]),
         FindingKind::SendTimeout => first_known(&[s.send]),
         FindingKind::ConnectTimeout
         | FindingKind::BackendNotAnswering
-        | FindingKind::ConnectionRefused => {
-            first_known(&[s.connect, s.send, s.receive_headers])
-        }
+        | FindingKind::ConnectionRefused => first_known(&[s.connect, s.send, s.receive_headers]),
         FindingKind::ResolveTimeout | FindingKind::NameNotResolved => {
             first_known(&[s.resolve, s.send])
         }

@@ -141,7 +141,8 @@ impl Grouper {
                 self.pending_connect.remove(&(pid, tid)).unwrap_or_default();
             self.connect_targets.insert((pid, handle), endpoint);
             if let Some(session_handle) = session_handle {
-                self.session_of_connect.insert((pid, handle), session_handle);
+                self.session_of_connect
+                    .insert((pid, handle), session_handle);
             }
             return None;
         }
@@ -258,7 +259,7 @@ impl Grouper {
     /// The request of the process waiting for the network that a line naming no request
     /// most likely belongs to: one whose step matches what the line is about (a receiver's
     /// line: a receive), the one waiting longest first.
-    fn waiting_request(&self, facts: &Facts) -> Option<usize> {
+    pub(super) fn waiting_request(&self, facts: &Facts) -> Option<usize> {
         let receiving = facts.receiving;
         self.drafts
             .iter()
@@ -266,7 +267,8 @@ impl Grouper {
             .filter(|(_, d)| d.pid == facts.pid && d.is_waiting())
             .filter(|(_, d)| facts.time.saturating_sub(d.end) <= THREAD_GROUP_GAP)
             .min_by_key(|(_, d)| {
-                let matches = matches!(d.phase, Phase::ReceiveHeaders | Phase::ReceiveBody) == receiving;
+                let matches =
+                    matches!(d.phase, Phase::ReceiveHeaders | Phase::ReceiveBody) == receiving;
                 (!matches, d.phase_since, d.start_frame)
             })
             .map(|(i, _)| i)

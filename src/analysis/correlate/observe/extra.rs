@@ -18,10 +18,16 @@ pub enum TimeoutSlot {
 /// One line of HTTP as it went over the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpLine {
-    Request { verb: String, target: String },
+    Request {
+        verb: String,
+        target: String,
+    },
     Status(u16),
     /// Only the headers the diagnosis uses; the name is lower-cased.
-    Header { name: String, value: String },
+    Header {
+        name: String,
+        value: String,
+    },
 }
 
 /// Headers worth keeping.
@@ -59,7 +65,8 @@ fn http_line(line: &str) -> Option<HttpLine> {
     if let (Some(verb), Some(target), Some(version), None) =
         (words.next(), words.next(), words.next(), words.next())
     {
-        let verb_ok = (1..=16).contains(&verb.len()) && verb.bytes().all(|b| b.is_ascii_uppercase());
+        let verb_ok =
+            (1..=16).contains(&verb.len()) && verb.bytes().all(|b| b.is_ascii_uppercase());
         let target_ok = target.starts_with('/') || target.contains("://") || target == "*";
         if verb_ok && target_ok && version.starts_with("HTTP/") {
             return Some(HttpLine::Request {
@@ -74,10 +81,12 @@ fn http_line(line: &str) -> Option<HttpLine> {
         return None;
     }
     let name = name.to_ascii_lowercase();
-    KEPT_HEADERS.contains(&name.as_str()).then(|| HttpLine::Header {
-        name,
-        value: value.trim().to_string(),
-    })
+    KEPT_HEADERS
+        .contains(&name.as_str())
+        .then(|| HttpLine::Header {
+            name,
+            value: value.trim().to_string(),
+        })
 }
 
 /// `overlapped = 003728F0` (hex with or without `0x`).
@@ -106,7 +115,9 @@ pub fn bytes_received(text: &str) -> Option<u64> {
         return None;
     }
     let words: Vec<&str> = lower.split_whitespace().collect();
-    let at = words.iter().position(|w| w.trim_end_matches([';', ',', '.']) == "bytes")?;
+    let at = words
+        .iter()
+        .position(|w| w.trim_end_matches([';', ',', '.']) == "bytes")?;
     // The number is right before `bytes`, possibly followed by its hex twin `(0x..)`.
     let before = words.get(..at)?;
     before
@@ -131,7 +142,10 @@ pub fn connection_use(text: &str) -> Option<bool> {
 /// `WinHttpSetOption(h, WINHTTP_OPTION_RECEIVE_TIMEOUT, 0x.. [30000], 4)`: the slot and the
 /// value in milliseconds when the line shows it (a bracketed or plain decimal argument).
 pub fn option_timeout(line: &TraceLine) -> Option<(TimeoutSlot, u32)> {
-    let call = line.api_call.as_ref().filter(|c| c.name == "WinHttpSetOption")?;
+    let call = line
+        .api_call
+        .as_ref()
+        .filter(|c| c.name == "WinHttpSetOption")?;
     let option = call.args.get(1)?;
     let number = option
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -194,7 +208,10 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(http_lines("HTTP/1.1 502 Bad Gateway"), [HttpLine::Status(502)]);
+        assert_eq!(
+            http_lines("HTTP/1.1 502 Bad Gateway"),
+            [HttpLine::Status(502)]
+        );
         assert!(http_lines("sys-req opening new connection to 10.0.0.22:80").is_empty());
         assert!(http_lines("current thread is not impersonating").is_empty());
         assert!(http_lines("error: something").is_empty());
@@ -205,22 +222,39 @@ mod tests {
         let line = "sys-recver processing WebReceiveHttpResponse completion (error-cdoe = ? (0x5b4), overlapped = 003728F0)";
         assert_eq!(overlapped(line), Some(0x0037_28F0));
         assert!(starts_completion(line));
-        assert!(!starts_completion("sys-recver failed to receive headers; error = ? (1460)"));
-        assert_eq!(bytes_received("WinHttpReadData() returning TRUE; 8192 bytes read"), Some(8192));
-        assert_eq!(bytes_received("sys-recver received 1024 (0x400) bytes"), Some(1024));
+        assert!(!starts_completion(
+            "sys-recver failed to receive headers; error = ? (1460)"
+        ));
+        assert_eq!(
+            bytes_received("WinHttpReadData() returning TRUE; 8192 bytes read"),
+            Some(8192)
+        );
+        assert_eq!(
+            bytes_received("sys-recver received 1024 (0x400) bytes"),
+            Some(1024)
+        );
         assert_eq!(bytes_received("sending 156 (0x9c) bytes"), None);
     }
 
     #[test]
     fn connection_use_and_options() {
-        assert_eq!(connection_use("sys-req opening new connection to 10.0.0.22:80"), Some(true));
-        assert_eq!(connection_use("sys-req reusing keep-alive connection to 10.0.0.22:80"), Some(false));
+        assert_eq!(
+            connection_use("sys-req opening new connection to 10.0.0.22:80"),
+            Some(true)
+        );
+        assert_eq!(
+            connection_use("sys-req reusing keep-alive connection to 10.0.0.22:80"),
+            Some(false)
+        );
         assert_eq!(connection_use("sys-req something"), None);
-        let line = parse_line("WinHttpSetOption(0x1e0c3f0, WINHTTP_OPTION_RECEIVE_TIMEOUT, 0x2ff5c8 [45000], 4)");
+        let line = parse_line(
+            "WinHttpSetOption(0x1e0c3f0, WINHTTP_OPTION_RECEIVE_TIMEOUT, 0x2ff5c8 [45000], 4)",
+        );
         assert_eq!(option_timeout(&line), Some((TimeoutSlot::Receive, 45000)));
         let line = parse_line("WinHttpSetOption(0x1e0c3f0, 3, 20000, 4)");
         assert_eq!(option_timeout(&line), Some((TimeoutSlot::Connect, 20000)));
-        let line = parse_line("WinHttpSetOption(0x1e0c3f0, WINHTTP_OPTION_SEND_TIMEOUT, 0x2ff5c8, 4)");
+        let line =
+            parse_line("WinHttpSetOption(0x1e0c3f0, WINHTTP_OPTION_SEND_TIMEOUT, 0x2ff5c8, 4)");
         assert_eq!(option_timeout(&line), None);
     }
 }
