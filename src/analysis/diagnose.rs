@@ -293,7 +293,7 @@ fn configured_timeout(request: &Request, kind: FindingKind) -> Option<(f64, Stri
     let origin = origin_name(request.timeouts.map(|t| t.origin));
     let Some(t) = request.timeouts else {
         return (kind.is_timeout() || kind == FindingKind::BackendNotAnswering)
-            .then(|| (ARR_DEFAULT_TIMEOUT_SECS, origin));
+            .then_some((ARR_DEFAULT_TIMEOUT_SECS, origin));
     };
     let ms = match kind {
         FindingKind::ReceiveTimeout => t.receive_ms,

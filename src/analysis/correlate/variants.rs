@@ -508,7 +508,7 @@ pub fn no_healthy_member() -> Story {
         );
         w.line(
             WORKER,
-            &format!("returning ERROR_WINHTTP_CANNOT_CONNECT (12029) from WinHttpSendRequest()"),
+            "returning ERROR_WINHTTP_CANNOT_CONNECT (12029) from WinHttpSendRequest()",
         );
         w.line(WORKER, &format!("WinHttpCloseHandle({request:#x})"));
         w.wait(1000.0);

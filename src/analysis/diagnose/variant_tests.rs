@@ -68,7 +68,6 @@ fn table() -> Vec<Expect> {
             observed: Some(30.0),
             configured: Some(30.0),
             evidence: &["receive call", "decisive"],
-            ..BASE
         },
         Expect {
             name: "thread pool, first request times out",
@@ -80,7 +79,6 @@ fn table() -> Vec<Expect> {
             observed: Some(30.0),
             configured: Some(30.0),
             evidence: &["decisive"],
-            ..BASE
         },
         Expect {
             name: "thread pool, both answered",
