@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 use crate::analysis::correlate::{self, ConnectionUse, Phase, Request, TimeoutOrigin, requests};
-use crate::timeline::session::Session;
-use crate::timeline::session::{WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use crate::timeline::Timeline;
+use crate::timeline::{WEBIO_PROVIDER, WINHTTP_PROVIDER};
 use etl::clock::format_filetime;
 
 mod classify;
@@ -182,12 +182,12 @@ pub struct Report {
 }
 
 /// Diagnoses every WinHTTP request of the trace.
-pub fn diagnose(session: &Session) -> Report {
+pub fn diagnose(session: &Timeline) -> Report {
     diagnose_requests(session, &requests(session))
 }
 
 /// Whether any event comes from WinHTTP or WebIO (so "no failure" means something).
-fn has_winhttp_events(session: &Session) -> bool {
+fn has_winhttp_events(session: &Timeline) -> bool {
     (0..session.len()).any(|frame| {
         session.event(frame).is_some_and(|e| {
             e.header
@@ -198,7 +198,7 @@ fn has_winhttp_events(session: &Session) -> bool {
 }
 
 /// [`diagnose`] over requests already computed (the TUI keeps its list).
-pub fn diagnose_requests(session: &Session, requests: &[Request]) -> Report {
+pub fn diagnose_requests(session: &Timeline, requests: &[Request]) -> Report {
     let mut findings: Vec<Finding> = requests
         .iter()
         .filter_map(|r| finding_for(session, r))
@@ -316,7 +316,7 @@ fn decisive_code(request: &Request, at: usize) -> (Option<u32>, Option<String>) 
     }
 }
 
-fn finding_for(session: &Session, request: &Request) -> Option<Finding> {
+fn finding_for(session: &Timeline, request: &Request) -> Option<Finding> {
     let (kind, at) = classify_request(request)?;
     let decisive = request.errors.get(at)?;
     let start = kind
@@ -375,7 +375,7 @@ fn finding_for(session: &Session, request: &Request) -> Option<Finding> {
 /// The frames to show: the timeout setting and the call that waited (for timeouts), the
 /// error chain from the first relevant error, and the 5xx sent to the browser.
 fn evidence_for(
-    session: &Session,
+    session: &Timeline,
     request: &Request,
     kind: FindingKind,
     at: usize,
@@ -423,7 +423,7 @@ fn evidence_for(
         .collect()
 }
 
-fn evidence_line(session: &Session, frame: usize, text: Option<String>) -> Option<Evidence> {
+fn evidence_line(session: &Timeline, frame: usize, text: Option<String>) -> Option<Evidence> {
     let e = session.event(frame.checked_sub(1)?)?;
     let line = match text {
         Some(text) => text,

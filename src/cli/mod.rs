@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::export::Format;
-use crate::timeline::{Session, SessionOptions};
+use crate::timeline::{Timeline, TimelineOptions};
 
 pub use info::{
     InfoReport, builtin_provider_name, render_text as render_info, report as info_report,
@@ -31,8 +31,9 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct ViewArgs {
-    /// Trace file to open.
-    pub file: Option<PathBuf>,
+    /// Trace files to open on one timeline (a folder means every .etl file in it).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Display filter (Network Monitor style), e.g.
     /// 'UTProcessName == "w3wp.exe (1432)" AND ProtocolName == "WINHTTP_MicrosoftWindowsWinHttp"'.
     #[arg(short = 'f', long, value_name = "EXPR")]
@@ -60,8 +61,8 @@ pub struct DecodeArgs {
 }
 
 impl DecodeArgs {
-    pub fn options(&self) -> SessionOptions {
-        SessionOptions {
+    pub fn options(&self) -> TimelineOptions {
+        TimelineOptions {
             parsers_dir: self.parsers.clone(),
             tmf_dir: self.tmf.clone(),
         }
@@ -70,16 +71,20 @@ impl DecodeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Session, clock, buffers, counts per provider and header kind, and what was skipped.
+    /// Timeline, clock, buffers, counts per provider and header kind, and what was skipped.
     Info {
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it): one section each, then totals.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// One JSON object (key `events` is the total event count).
         #[arg(long)]
         json: bool,
     },
     /// Write events (optionally filtered) to a file: text, csv, jsonl, or a filtered etl.
     Export {
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it), merged in time order.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Output path; the format follows its extension unless --format is given.
         #[arg(short = 'o', long)]
         output: PathBuf,
@@ -94,8 +99,18 @@ pub enum Command {
     /// Why did ARR answer 502.3? WinHTTP timeouts, refused or unreachable backends, aborted
     /// connections, TLS and DNS failures, with the frames that show it.
     Diagnose {
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it), diagnosed together.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// The findings as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the fields filters, columns and exports use: names, aliases, type, unit, the layer
+    /// that computes them. PATTERN keeps those whose names or description contain it.
+    Fields {
+        pattern: Option<String>,
+        /// One JSON array.
         #[arg(long)]
         json: bool,
     },
@@ -146,17 +161,20 @@ fn is_broken_pipe(e: &CliError) -> bool {
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
-        Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
+        Some(Command::Info { files, json }) => run_info(&inputs(&files)?, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
-        Some(Command::Diagnose { file, json }) => run_diagnose(&file, json, &cli.view.decode),
+        Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
+        Some(Command::Diagnose { files, json }) => {
+            run_diagnose(&inputs(&files)?, json, &cli.view.decode)
+        }
         Some(Command::Export {
-            file,
+            files,
             output,
             filter,
             format,
             force,
         }) => run_export(
-            &file,
+            &inputs(&files)?,
             &output,
             filter.as_deref(),
             format,
@@ -164,52 +182,91 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             &cli.view.decode,
         ),
         None => {
-            let Some(file) = cli.view.file.clone() else {
+            if cli.view.files.is_empty() {
                 return Err(CliError(
-                    "no trace file given. Usage: etlview FILE (see etlview --help)".into(),
+                    "no trace file given. Usage: etlview FILE... or etlview FOLDER (see etlview --help)"
+                        .into(),
                 ));
-            };
-            run_print(&file, &cli.view)
+            }
+            run_print(&inputs(&cli.view.files)?, &cli.view)
         }
     }
 }
 
-fn open(file: &Path, decode: &DecodeArgs) -> Result<Session, CliError> {
-    let session = Session::open(file, decode.options())?;
-    for w in &session.parser_warnings {
+/// The files named on the command line, a folder standing for every `.etl` file in it
+/// (sorted by name). An empty folder is an error that says so.
+pub fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| CliError(format!("cannot list the folder {}: {e}", shown(path))))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("etl")))
+            .collect();
+        if found.is_empty() {
+            return Err(CliError(format!(
+                "the folder {} holds no .etl file: name the trace files to open",
+                shown(path)
+            )));
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// A path for a message on the terminal (control characters neutralised).
+fn shown(path: &Path) -> String {
+    etl::sanitize::for_terminal(&path.display().to_string()).into_owned()
+}
+
+/// Opens the files on one timeline; warnings and damage go to stderr.
+fn open(files: &[PathBuf], decode: &DecodeArgs) -> Result<Timeline, CliError> {
+    let session = Timeline::open_all(files, decode.options())?;
+    for w in &session.parser_warnings() {
         eprintln!("etlview: warning: {}", etl::sanitize::for_terminal(w));
     }
-    let issues = session.trace().issues();
-    if !issues.is_empty() {
-        let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
-        eprintln!(
-            "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes); see `etlview info` for offsets",
-            file.display(),
-            issues.len()
-        );
+    for source in session.sources() {
+        let issues = source.trace().issues();
+        if !issues.is_empty() {
+            let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
+            eprintln!(
+                "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes); see `etlview info` for offsets",
+                shown(&source.meta.path),
+                issues.len()
+            );
+        }
     }
     Ok(session)
 }
 
-fn run_info(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
-    let session = open(file, decode)?;
-    let report = info::report_for_session(&session, &file.display().to_string());
+fn run_info(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+    let session = open(files, decode)?;
+    let reports = info::reports_for_timeline(&session);
     let mut out = io::stdout().lock();
+    match (json, reports.as_slice()) {
+        (true, [one]) => serde_json::to_writer_pretty(&mut out, one)?,
+        (true, _) => serde_json::to_writer_pretty(&mut out, &info::Combined::of(&reports))?,
+        (false, [one]) => out.write_all(info::render_text(one).as_bytes())?,
+        (false, _) => out.write_all(info::render_combined(&reports).as_bytes())?,
+    }
     if json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
-    } else {
-        out.write_all(info::render_text(&report).as_bytes())?;
     }
     Ok(Outcome::Ok)
 }
 
-fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
+fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
     if matches!(args.format, Format::Etl | Format::Pcapng) {
         return Err(CliError(format!(
             "--format {:?} writes a binary file: use `etlview export {} -o OUT`",
             args.format,
-            file.display()
+            files.iter().map(|f| shown(f)).collect::<Vec<_>>().join(" ")
         )));
     }
     let stdout = io::stdout();
@@ -219,11 +276,11 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
                 "etlview: note: --filter applies to printed output; in the viewer press `f` to filter"
             );
         }
-        return crate::tui::run(file, args.decode.options())
+        return crate::tui::run(files, args.decode.options())
             .map(|()| Outcome::Ok)
             .map_err(|e| CliError(format!("{e:#}")));
     }
-    let session = open(file, &args.decode)?;
+    let session = open(files, &args.decode)?;
     let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let compiled = compile_filter(&session, args.filter.as_deref())?;
     let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
@@ -232,6 +289,41 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
         eprintln!("etlview: {matched} of {} events matched", session.len());
     }
     Ok(if matched == 0 && compiled.is_some() {
+        Outcome::NothingMatched
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn run_fields(pattern: Option<&str>, json: bool) -> Result<Outcome, CliError> {
+    use crate::fields::registry;
+    let fields = registry::matching(pattern);
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &fields)?;
+        writeln!(out)?;
+    } else {
+        for f in &fields {
+            let unit = f.unit.map(|u| format!(" ({u})")).unwrap_or_default();
+            let ty = format!(
+                "{}{unit}",
+                serde_json::to_value(f.ty)?.as_str().unwrap_or("")
+            );
+            let layer = serde_json::to_value(f.layer)?;
+            writeln!(
+                out,
+                "{:<28} {:<18} {:<10} {}",
+                f.name,
+                ty,
+                layer.as_str().unwrap_or(""),
+                f.description
+            )?;
+            if !f.aliases.is_empty() {
+                writeln!(out, "{:<28} also: {}", "", f.aliases.join(", "))?;
+            }
+        }
+    }
+    Ok(if fields.is_empty() {
         Outcome::NothingMatched
     } else {
         Outcome::Ok
@@ -266,7 +358,7 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
 
 /// Compiles `--filter`; a bad filter is an error showing the expression and a caret.
 fn compile_filter(
-    session: &Session,
+    session: &Timeline,
     expr: Option<&str>,
 ) -> Result<Option<crate::filter::Compiled>, CliError> {
     let Some(expr) = expr.filter(|e| !e.trim().is_empty()) else {
@@ -301,7 +393,7 @@ fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
 }
 
 fn run_export(
-    file: &Path,
+    files: &[PathBuf],
     output: &Path,
     filter: Option<&str>,
     format: Option<Format>,
@@ -310,15 +402,23 @@ fn run_export(
 ) -> Result<Outcome, CliError> {
     use crate::export::output::PendingOutput;
     let format = format_for(output, format)?;
-    let session = open(file, decode)?;
+    if format == Format::Etl && files.len() > 1 {
+        return Err(CliError(format!(
+            "an .etl export takes one trace: its header and clock are that file's. Export each file on its own, or use .jsonl/.csv/.pcapng for {} files together",
+            files.len()
+        )));
+    }
+    let session = open(files, decode)?;
     let compiled = compile_filter(&session, filter)?;
-    let mut pending = PendingOutput::create(output, file, force)?;
+    let mut pending = PendingOutput::create(output, files, force)?;
     let total = session.len();
     let bar = progress_bar(total as u64);
     let matched;
     match format {
         Format::Etl => {
-            let (bytes, summary) = crate::export::etl::filtered_etl(session.trace(), |e| {
+            // One source (checked above): its local frames are the global ones.
+            let trace = session.sources()[0].trace();
+            let (bytes, summary) = crate::export::etl::filtered_etl(trace, |e| {
                 bar.inc(1);
                 compiled.as_ref().is_none_or(|c| c.matches(&session, *e))
             })?;
@@ -344,7 +444,11 @@ fn run_export(
             if frames.is_empty() && compiled.is_none() {
                 return Err(CliError(format!(
                     "{} holds no captured packets (NDIS-PacketCapture or pktmon events): nothing to write as pcapng",
-                    file.display()
+                    files
+                        .iter()
+                        .map(|f| shown(f))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             let mut out = io::BufWriter::new(pending.writer());
@@ -372,7 +476,7 @@ fn run_export(
         return Ok(Outcome::NothingMatched);
     }
     pending.commit()?;
-    let skipped = session.trace().issues().len();
+    let skipped = session.issue_count();
     eprintln!(
         "etlview: wrote {matched} of {total} events to {}{}",
         output.display(),
@@ -398,9 +502,9 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+fn run_diagnose(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
     use crate::analysis::diagnose;
-    let session = open(file, decode)?;
+    let session = open(files, decode)?;
     let report = diagnose::diagnose(&session);
     let mut out = io::stdout().lock();
     if json {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::timeline::session::Session;
+use crate::timeline::Timeline;
 
 use super::ApiCallSpan;
 use super::ClientRequest;
@@ -81,7 +81,7 @@ const BURST_SPAN: i64 = super::draft::TICKS_PER_SEC;
 /// Events decoded per parallel batch (bounds the facts held at once).
 const BATCH: usize = 1 << 14;
 
-pub(super) fn group(session: &Session) -> Vec<Request> {
+pub(super) fn group(session: &Timeline) -> Vec<Request> {
     use rayon::prelude::*;
     let mut grouper = Grouper::default();
     let total = session.len();
@@ -106,7 +106,7 @@ pub(super) fn group(session: &Session) -> Vec<Request> {
 }
 
 impl Grouper {
-    fn take(&mut self, session: &Session, facts: &Facts) {
+    fn take(&mut self, session: &Timeline, facts: &Facts) {
         if let Some(client) = &facts.client {
             self.take_client(facts, client);
             return;
@@ -146,7 +146,7 @@ impl Grouper {
 
     /// Gives a thread's held lines to `target` (the request a later line of the same
     /// thread named), else to the request of the process waiting for the network.
-    fn flush_burst(&mut self, session: &Session, key: (u32, u32), target: Option<usize>) {
+    fn flush_burst(&mut self, session: &Timeline, key: (u32, u32), target: Option<usize>) {
         let Some(lines) = self.bursts.remove(&key) else {
             return;
         };
@@ -239,7 +239,7 @@ impl Grouper {
             .map(|_| index)
     }
 
-    fn create(&mut self, session: &Session, facts: &Facts, handle: Option<u64>) -> usize {
+    fn create(&mut self, session: &Timeline, facts: &Facts, handle: Option<u64>) -> usize {
         let process = session
             .event(facts.frame)
             .and_then(|e| session.ut_process_name(&e))
@@ -423,7 +423,7 @@ impl Grouper {
         }
     }
 
-    fn finish(mut self, session: &Session) -> Vec<Request> {
+    fn finish(mut self, session: &Timeline) -> Vec<Request> {
         let mut held: Vec<((u32, u32), i64)> = self
             .bursts
             .iter()

@@ -3,7 +3,7 @@
 //! WebIO's request and connection pointers and the TCB, the thread's last request, and last
 //! the time (the one request of the process still waiting for the network).
 
-use crate::timeline::session::Session;
+use crate::timeline::Timeline;
 
 use super::super::Phase;
 use super::super::draft::{THREAD_GROUP_GAP, TICKS_PER_SEC};
@@ -17,7 +17,7 @@ const CREATE_WINDOW: i64 = 5 * TICKS_PER_SEC;
 
 impl Grouper {
     /// Which draft an event belongs to, creating one when the event starts a request.
-    pub(super) fn route(&mut self, session: &Session, facts: &Facts) -> Option<usize> {
+    pub(super) fn route(&mut self, session: &Timeline, facts: &Facts) -> Option<usize> {
         let (pid, tid, time) = (facts.pid, facts.tid, facts.time);
         if let Some((function, handle)) = &facts.created {
             return self.route_created(session, facts, function, *handle);
@@ -130,7 +130,7 @@ impl Grouper {
     /// `WinHttpConnect() returning handle` / `WinHttpOpenRequest() returning handle`.
     fn route_created(
         &mut self,
-        session: &Session,
+        session: &Timeline,
         facts: &Facts,
         function: &str,
         handle: u64,
@@ -180,7 +180,7 @@ impl Grouper {
 
     /// WebIO RequestCreate: the WinHTTP request it serves (same handle, or the request just
     /// opened on this thread or, failing that, in this process), else a new request.
-    fn route_webio_create(&mut self, session: &Session, facts: &Facts) -> usize {
+    fn route_webio_create(&mut self, session: &Timeline, facts: &Facts) -> usize {
         let (pid, tid, time) = (facts.pid, facts.tid, facts.time);
         if let Some(&index) = facts
             .handle
@@ -220,7 +220,7 @@ impl Grouper {
 
     /// A call on a request handle the trace never saw opened: the thread's handle-less
     /// lines so far were this request's; else a request that began before the trace.
-    fn adopt_or_create(&mut self, session: &Session, facts: &Facts, handle: u64) -> usize {
+    fn adopt_or_create(&mut self, session: &Timeline, facts: &Facts, handle: u64) -> usize {
         let (pid, tid, time) = (facts.pid, facts.tid, facts.time);
         let adopted = self
             .current(pid, tid, time)

@@ -3,36 +3,38 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::Session;
+use super::Timeline;
 use crate::filter::{self, FilterError};
 
-impl Session {
+impl Timeline {
     /// Payload field and provider names present in this trace, for the filter compiler.
     pub fn catalog(&self) -> &filter::Catalog {
         self.catalog.get_or_init(|| {
             let mut catalog = filter::Catalog::default();
-            let mut seen = std::collections::HashSet::new();
-            for e in self.trace.events() {
-                let h = &e.header;
-                let key = (h.provider, h.id, h.version, h.opcode, h.kind);
-                let tracelogging = h.extended.1 > h.extended.0;
-                if !seen.insert(key) && !tracelogging {
-                    continue;
-                }
-                if let Some(name) = self.decoder.provider_name(&e) {
-                    let lower = name.to_lowercase();
-                    if catalog.providers.insert(lower) {
-                        catalog.display_names.push(name.to_string());
-                        let protocol = self.protocol_name(&name);
-                        catalog.providers.insert(protocol.to_lowercase());
-                        catalog.display_names.push(protocol);
+            for source in &self.sources {
+                let mut seen = std::collections::HashSet::new();
+                for e in source.trace.events() {
+                    let h = &e.header;
+                    let key = (h.provider, h.id, h.version, h.opcode, h.kind);
+                    let tracelogging = h.extended.1 > h.extended.0;
+                    if !seen.insert(key) && !tracelogging {
+                        continue;
                     }
-                }
-                if let Some(g) = h.provider_guid() {
-                    catalog.providers.insert(g.to_string());
-                }
-                if let Some((schema, _)) = self.decoder.schema_for(&e) {
-                    collect_field_names(&schema.fields, &mut catalog);
+                    if let Some(name) = source.decoder.provider_name(&e) {
+                        let lower = name.to_lowercase();
+                        if catalog.providers.insert(lower) {
+                            catalog.display_names.push(name.to_string());
+                            let protocol = self.protocol_name(&name);
+                            catalog.providers.insert(protocol.to_lowercase());
+                            catalog.display_names.push(protocol);
+                        }
+                    }
+                    if let Some(g) = h.provider_guid() {
+                        catalog.providers.insert(g.to_string());
+                    }
+                    if let Some((schema, _)) = source.decoder.schema_for(&e) {
+                        collect_field_names(&schema.fields, &mut catalog);
+                    }
                 }
             }
             catalog
