@@ -1,8 +1,6 @@
 //! Compiles a parsed filter into a predicate tree once: names resolved, symbols turned into
 //! numbers, regexes built, and a note of whether any payload decoding is needed.
 
-use std::collections::BTreeSet;
-
 use regex::Regex;
 use uuid::Uuid;
 
@@ -101,16 +99,7 @@ pub struct Compiled {
     pub canonical: String,
 }
 
-/// Names the compiler accepts besides the builtin fields.
-#[derive(Debug, Clone, Default)]
-pub struct Catalog {
-    /// Lower-case payload field names present in the trace's schemas.
-    pub payload_fields: BTreeSet<String>,
-    /// Lower-case provider names, protocol names and well-known protocol words.
-    pub providers: BTreeSet<String>,
-    /// As shown, for suggestions.
-    pub display_names: Vec<String>,
-}
+pub use crate::timeline::Catalog;
 
 /// Protocol words that are valid as existence tests even without packet data.
 const PROTOCOL_WORDS: &[&str] = &["netevent"];

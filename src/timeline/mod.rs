@@ -4,12 +4,12 @@
 //! filters, diagnosis and the viewer all go through [`Timeline`].
 //!
 //! Submodules: `source` (one file), `merge` (the global order), `columns` (16-byte header rows
-//! for fast filters), `classify` (failure marks), `filtering`, `summary` (processes,
-//! providers, sources).
+//! for fast filters), `catalog` (names filters may use), `classify` (failure marks),
+//! `summary` (processes, providers, sources). Filtering itself is `filter::run`.
 
+mod catalog;
 mod classify;
 pub mod columns;
-mod filtering;
 mod merge;
 mod processes;
 mod source;
@@ -18,6 +18,7 @@ mod summary;
 use std::path::{Path, PathBuf};
 use std::sync::{OnceLock, RwLock};
 
+pub use catalog::Catalog;
 pub use classify::{
     WEBIO_PROVIDER, WINHTTP_PROVIDER, classify_decoded, error_value, trace_text_of,
 };
@@ -55,7 +56,7 @@ pub struct Timeline {
     /// ProtocolName by provider name, computed once per provider.
     protocol_names: RwLock<std::collections::HashMap<String, String>>,
     /// Names filters may use in any source (built on first use).
-    catalog: OnceLock<crate::filter::Catalog>,
+    catalog: OnceLock<Catalog>,
     /// Source labels, shared by the rows that carry them.
     labels: Vec<std::sync::Arc<str>>,
 }
