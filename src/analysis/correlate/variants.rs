@@ -157,6 +157,50 @@ pub fn article_slow() -> Story {
     w.done()
 }
 
+/// [`article_slow`] with lines of shapes no parser here knows, on every thread, between
+/// every line: the diagnosis must not change.
+pub fn article_slow_with_noise() -> Story {
+    const NOISE: [&str; 4] = [
+        "sys-conn 0x37a110 state CONN_RECV -> CONN_IDLE",
+        "current thread is impersonating",
+        "sys-req something this parser never saw (error-free, 0x5)",
+        "WinHttpQueryOption(0x11a4f00, 31, 0x0, 0x0)",
+    ];
+    let mut w = W::new();
+    let mut noise = 0usize;
+    let mut say = |w: &mut W, at: At| {
+        noise = noise.wrapping_add(1);
+        w.line(at, NOISE[noise % NOISE.len()]);
+    };
+    w.open(
+        WORKER,
+        CONNECT_2,
+        "web02.contoso.local",
+        ARTICLE_REQUEST,
+        "GET",
+        "/reports/export.aspx",
+    );
+    say(&mut w, POOL_1);
+    w.send_new(WORKER, ARTICLE_REQUEST, "10.0.0.22:80");
+    say(&mut w, WORKER);
+    for (i, body) in ARTICLE_SLOW.iter().enumerate() {
+        if i == 3 {
+            w.line(WORKER, "WinHttpReceiveResponse() returning TRUE");
+            say(&mut w, WORKER);
+            say(&mut w, POOL_1);
+            w.wait(30_000.0);
+        }
+        let at = if i < 3 { WORKER } else { POOL_1 };
+        let frame = w.line(at, body);
+        if i == 4 {
+            w.mark("decisive", frame);
+        }
+        say(&mut w, at);
+        say(&mut w, POOL_2);
+    }
+    w.done()
+}
+
 /// The article's offline listing: a new connection that nobody answers; TCP gives up
 /// after about 21 s, reported while receiving the headers.
 pub fn article_offline() -> Story {

@@ -48,6 +48,17 @@ fn table() -> Vec<Expect> {
             ..BASE
         },
         Expect {
+            name: "article 1460 listing among lines of unknown shapes",
+            story: variants::article_slow_with_noise,
+            kind: Some(FindingKind::ReceiveTimeout),
+            backend: WEB02,
+            request_line: EXPORT,
+            observed: Some(30.0),
+            configured: Some(30.0),
+            evidence: &["timeouts", "decisive"],
+            ..BASE
+        },
+        Expect {
             name: "article offline listing",
             story: variants::article_offline,
             kind: Some(FindingKind::BackendNotAnswering),
