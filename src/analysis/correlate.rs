@@ -22,6 +22,7 @@ pub mod failure;
 pub(crate) mod fixture;
 mod group;
 pub(crate) mod observe;
+mod packets;
 #[cfg(test)]
 pub(crate) mod scenarios;
 #[cfg(test)]
@@ -272,7 +273,12 @@ pub struct Request {
 
 /// The WinHTTP requests of a trace, in time order (deterministic).
 pub fn requests(session: &Timeline) -> Vec<Request> {
-    group::group(session)
+    let list = group::group(session);
+    if list.is_empty() {
+        // No WinHTTP/WebIO request: what the capture shows of the back-end connections.
+        return packets::requests_from_packets(session);
+    }
+    list
 }
 
 /// Failure classification of one event (WinHTTP/WebIO trace lines and API results, WebIO

@@ -205,6 +205,29 @@ fn table() -> Vec<Expect> {
             ..BASE
         },
         Expect {
+            name: "packets only, SYNs never answered",
+            story: || variants::packets_only("offline"),
+            kind: Some(FindingKind::BackendNotAnswering),
+            backend: Some("10.0.0.22:80"),
+            observed: Some(9.0),
+            evidence: &["connect attempt", "decisive"],
+            ..BASE
+        },
+        Expect {
+            name: "packets only, reset before the response",
+            story: || variants::packets_only("reset"),
+            kind: Some(FindingKind::ResetBeforeResponse),
+            backend: Some("web02.contoso.local (10.0.0.22:80)"),
+            request_line: EXPORT,
+            evidence: &["decisive"],
+            ..BASE
+        },
+        Expect {
+            name: "packets only, answered",
+            story: || variants::packets_only("healthy"),
+            ..BASE
+        },
+        Expect {
             name: "WebIO only",
             story: variants::webio_only,
             kind: Some(FindingKind::ConnectionRefused),
