@@ -2,13 +2,15 @@
 //! [`Request`]: calls, phases, errors, target and outcome.
 
 use super::failure::{FailureKind, is_benign, symbol_of};
-use super::observe::{
-    ApiEdge, Endpoint, Facts, HttpLine, PhaseEdge, is_ip_literal, split_host_port,
-};
+use super::observe::{ApiEdge, Endpoint, Facts, PhaseEdge, is_ip_literal, split_host_port};
 use super::{
-    ApiCallSpan, Backend, ClientRequest, ConnectionUse, ErrorEvidence, Outcome, Phase, Request,
-    StepMark, Steps, TimeoutOrigin, Timeouts,
+    ApiCallSpan, ClientRequest, ConnectionUse, ErrorEvidence, Outcome, Phase, Request, StepMark,
+    Steps, TimeoutOrigin, Timeouts,
 };
+
+#[path = "draft/summary.rs"]
+mod summary;
+use summary::{backend_of, phase_reached};
 
 /// FILETIME ticks per second.
 pub(super) const TICKS_PER_SEC: i64 = 10_000_000;
@@ -170,46 +172,6 @@ impl Draft {
         };
         if slot.is_none() {
             *slot = mark;
-        }
-    }
-
-    fn take_http(&mut self, line: &HttpLine) {
-        match line {
-            HttpLine::Request { verb, target } => {
-                self.in_response = false;
-                if self.verb.is_none() {
-                    self.verb = Some(verb.clone());
-                }
-                if self.path.is_none() {
-                    self.path = Some(target.clone());
-                }
-            }
-            HttpLine::Status(status) => {
-                self.in_response = true;
-                self.status_time.get_or_insert(self.end);
-                self.status.get_or_insert(*status);
-                self.got_response = true;
-            }
-            HttpLine::Header { name, value } if self.in_response => {
-                if name == "content-length" {
-                    self.content_length = value.parse().ok();
-                }
-            }
-            HttpLine::Header { name, value } => match name.as_str() {
-                "x-arr-log-id" => {
-                    self.arr_log_id.get_or_insert_with(|| value.clone());
-                }
-                "x-forwarded-for" => {
-                    self.forwarded_for.get_or_insert_with(|| value.clone());
-                }
-                "host" => {
-                    let endpoint = split_host_port(value);
-                    if endpoint.host.as_deref().is_some_and(|h| !is_ip_literal(h)) {
-                        self.learn_endpoint(&endpoint);
-                    }
-                }
-                _ => {}
-            },
         }
     }
 
@@ -518,44 +480,6 @@ fn target_of(d: &Draft) -> Option<String> {
         (Some(a), None) => Some(a),
         (None, Some(p)) => Some(p.clone()),
         (None, None) => None,
-    }
-}
-
-fn backend_of(d: &Draft) -> Backend {
-    let host = d.endpoint.host.clone().filter(|h| !is_ip_literal(h));
-    let address = d.remote_address.clone().or_else(|| {
-        let ip = d.endpoint.host.as_deref().filter(|h| is_ip_literal(h))?;
-        Some(format!("{ip}:{}", d.endpoint.port?))
-    });
-    let port = d
-        .endpoint
-        .port
-        .or_else(|| split_host_port(address.as_deref()?).port);
-    Backend {
-        host,
-        address,
-        port,
-    }
-}
-
-/// The furthest step the request got to: its current one, or later ones it went through.
-fn phase_reached(d: &Draft) -> Phase {
-    let s = &d.steps;
-    if s.receive_body.is_some() || d.bytes_received.is_some_and(|b| b > 0) {
-        Phase::ReceiveBody
-    } else if s.receive_headers.is_some() || d.status.is_some() {
-        Phase::ReceiveHeaders
-    } else if s.connect.is_some() && !d.connected && d.connection_use != Some(ConnectionUse::Reused)
-    {
-        Phase::Connect
-    } else if s.send.is_some() {
-        Phase::Send
-    } else if s.connect.is_some() {
-        Phase::Connect
-    } else if s.resolve.is_some() {
-        Phase::Resolve
-    } else {
-        d.phase
     }
 }
 
