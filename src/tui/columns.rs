@@ -164,6 +164,7 @@ mod tests {
             header: "EVENT_HEADER64",
             hook: None,
             decoded: DecodedPart::default(),
+            source: None,
         }
     }
 

@@ -11,7 +11,7 @@
 //! HttpService (HTTP.sys) events, and NDIS-PacketCapture frames with real HTTP/1.1 bytes.
 //!
 //! The committed files in `samples/` must equal fresh output (a test checks it); regenerate
-//! them with `etlview generate-samples samples --force`.
+//! them with `cargo run -p etlview-samplegen -- samples --force`.
 
 mod arr;
 mod event_info_writer;
