@@ -146,7 +146,6 @@ mod tests {
 
     fn row() -> EventRow {
         EventRow {
-            source: None,
             frame: 7,
             time: "2024-01-01T00:00:00.0000000Z".to_string(),
             ts: 0,
