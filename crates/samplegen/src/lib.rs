@@ -22,7 +22,7 @@ mod http_text;
 mod kernel;
 mod large;
 mod netsh;
-mod packets;
+pub mod packets;
 mod payload;
 mod proxy;
 mod scenarios;
