@@ -1,6 +1,7 @@
 //! Command line: argument parsing, dispatch, exit codes (0 ok, 1 nothing matched, 2 error).
 //! stdout carries data only; diagnostics go to stderr.
 
+mod case;
 mod info;
 
 use std::io::{self, IsTerminal, Write};
@@ -106,6 +107,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read a case folder at once (per server: IIS logs, Failed Request Tracing, HTTPERR,
+    /// applicationHost.config, traces, net.cab), link ARR requests to their member requests
+    /// and draw the ARR article's conclusions with evidence from each file.
+    Case {
+        /// Case folders or files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the fields filters, columns and exports use: names, aliases, type, unit, the layer
     /// that computes them. PATTERN keeps those whose names or description contain it.
     Fields {
@@ -171,6 +183,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Info { files, json }) => run_info(&inputs(&files)?, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
         Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
+        Some(Command::Case { paths, json }) => case::run_case(&paths, json, &cli.view.decode),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             let mut command = Cli::command();
