@@ -19,6 +19,8 @@ pub enum Format {
     Etl,
     /// pcapng of the packet frames (export only).
     Pcapng,
+    /// Apache Parquet, one typed row per event (export only; many traces into a folder).
+    Parquet,
 }
 
 /// CSV columns of one file's export, in order (the field registry's CSV columns).

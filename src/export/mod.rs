@@ -2,7 +2,9 @@
 
 pub mod etl;
 pub mod formats;
+pub mod many;
 pub mod output;
+pub mod parquet;
 pub mod parallel;
 
 pub use crate::fields::row::{DecodedPart, EventRow, RowFields};
