@@ -71,7 +71,8 @@ fn file_name(path: &str) -> String {
 
 /// `etlview export INPUTS --format parquet -o OUT`, which must succeed.
 fn convert(inputs: &[PathBuf], out: &Path) {
-    let mut args: Vec<&std::ffi::OsStr> = inputs.iter().map(|p| p.as_os_str()).collect();
+    let mut args = vec![os("export")];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
     args.extend([os("--format"), os("parquet"), os("-o"), out.as_os_str()]);
     let run = etlview(&args);
     assert!(
@@ -236,6 +237,7 @@ fn a_corrupt_trace_is_named_and_skipped_while_the_others_convert() {
     std::fs::write(input.join("broken.etl"), b"this is not an ETW trace at all").unwrap();
     let out = dir.path().join("out");
     let args = [
+        os("export"),
         input.as_os_str(),
         os("--format"),
         os("parquet"),
