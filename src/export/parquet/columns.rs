@@ -211,7 +211,7 @@ impl<'s> BatchBuilder<'s> {
             src_port: i32s(),
             dst_port: i32s(),
             ip_proto: text(),
-            fields: StringBuilder::with_capacity(capacity, capacity * 64),
+            fields: StringBuilder::with_capacity(capacity, capacity * 256),
             json: Vec::with_capacity(256),
             rows: 0,
         }

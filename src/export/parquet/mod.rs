@@ -14,6 +14,8 @@ use ::parquet::arrow::ArrowWriter;
 use ::parquet::basic::{Compression, ZstdLevel};
 use ::parquet::file::metadata::KeyValue;
 use ::parquet::file::properties::{EnabledStatistics, WriterProperties};
+use arrow_array::RecordBatch;
+use arrow_schema::ArrowError;
 use rayon::prelude::*;
 
 use super::row::EventRow;
@@ -134,9 +136,9 @@ fn write_parquet_in<W: Write + Send>(
     let mut writer = ArrowWriter::try_new(out, SCHEMA.clone(), Some(properties(info)))?;
     let total = source.len();
     let mut rows = 0;
-    for round in (0..total).step_by(round_frames.max(1)) {
+    let build_round = |round: usize| -> Vec<Result<RecordBatch, ArrowError>> {
         let end = (round + round_frames).min(total);
-        let batches: Vec<_> = (round..end)
+        (round..end)
             .step_by(task_frames.max(1))
             .collect::<Vec<_>>()
             .into_par_iter()
@@ -152,7 +154,9 @@ fn write_parquet_in<W: Write + Send>(
                 progress(examined);
                 batch.finish()
             })
-            .collect();
+            .collect()
+    };
+    let mut encode = |batches: Vec<Result<RecordBatch, ArrowError>>| -> Result<(), ParquetError> {
         for batch in batches {
             let batch = batch?;
             rows += batch.num_rows();
@@ -160,6 +164,24 @@ fn write_parquet_in<W: Write + Send>(
                 writer.write(&batch)?;
             }
         }
+        Ok(())
+    };
+    // The encoder (one thread) works on round N while the pool builds round N + 1.
+    let mut built = None;
+    for round in (0..total).step_by(round_frames.max(1)) {
+        let mut next = None;
+        let mut encoded = Ok(());
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| next = Some(build_round(round)));
+            if let Some(batches) = built.take() {
+                encoded = encode(batches);
+            }
+        });
+        encoded?;
+        built = next;
+    }
+    if let Some(batches) = built {
+        encode(batches)?;
     }
     let meta = writer.close()?;
     Ok(ParquetSummary {
