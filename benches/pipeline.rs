@@ -155,7 +155,7 @@ fn cpu_seconds() -> f64 {
     ticks.iter().sum::<f64>() / 100.0
 }
 
-fn export_to(session: &Session, path: &Path, format: Format, out: &mut Vec<u8>) {
+fn export_to(session: &Timeline, format: Format, out: &mut Vec<u8>) {
     if format == Format::Parquet {
         let info = parquet::source_info(session, "bench");
         parquet::write_parquet(session, &info, out, &|_| true, &|_| {}).unwrap();

@@ -147,7 +147,6 @@ fn duckdb_reads_every_shared_sample_as_etlview_counts_it() {
         let session = Timeline::open(sample, TimelineOptions::default()).unwrap();
         let micros = |filetime: i64| i128::from((filetime - 116_444_736_000_000_000).div_euclid(10));
         let expected: i128 = session
-            .trace()
             .events()
             .map(|e| (e.frame as i128 + 1) * micros(e.filetime))
             .sum();

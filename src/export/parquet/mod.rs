@@ -18,7 +18,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::ArrowError;
 use rayon::prelude::*;
 
-use super::row::EventRow;
+use super::EventRow;
 pub use columns::{SCHEMA, filetime_to_unix_micros};
 pub use source::source_info;
 
