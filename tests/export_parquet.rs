@@ -25,11 +25,7 @@ fn os(s: &str) -> &std::ffi::OsStr {
 /// installed (then CI fails: .ci/run installs it).
 fn duckdb(sql: &str) -> Option<Vec<Vec<serde_json::Value>>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/duckdb_query.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(sql)
-        .output()
-        .ok()?;
+    let out = Command::new("python3").arg(script).arg(sql).output().ok()?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         if err.contains("No module named") {
@@ -58,7 +54,9 @@ fn text(v: &serde_json::Value) -> String {
 }
 
 fn number(v: &serde_json::Value) -> i128 {
-    text(v).parse().unwrap_or_else(|_| panic!("not a number: {v}"))
+    text(v)
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {v}"))
 }
 
 fn file_name(path: &str) -> String {
@@ -123,7 +121,11 @@ fn duckdb_reads_every_shared_sample_as_etlview_counts_it() {
         let got = &by_file[&name];
         assert_eq!(got, &expected, "{name}: rows per provider");
         let total: i128 = got.values().sum();
-        assert_eq!(total, i128::from(info["events"].as_i64().unwrap()), "{name}");
+        assert_eq!(
+            total,
+            i128::from(info["events"].as_i64().unwrap()),
+            "{name}"
+        );
     }
 
     // Every time, to the microsecond: a frame-weighted checksum over all rows, and the first
@@ -145,7 +147,8 @@ fn duckdb_reads_every_shared_sample_as_etlview_counts_it() {
     for sample in &samples {
         let name = file_name(&sample.display().to_string());
         let session = Timeline::open(sample, TimelineOptions::default()).unwrap();
-        let micros = |filetime: i64| i128::from((filetime - 116_444_736_000_000_000).div_euclid(10));
+        let micros =
+            |filetime: i64| i128::from((filetime - 116_444_736_000_000_000).div_euclid(10));
         let expected: i128 = session
             .events()
             .map(|e| (e.frame as i128 + 1) * micros(e.filetime))
@@ -254,7 +257,12 @@ fn a_corrupt_trace_is_named_and_skipped_while_the_others_convert() {
         let stem = path.file_stem().unwrap().to_string_lossy();
         let written = out.join("computer=WEB01").join(format!("{stem}.parquet"));
         let session = Timeline::open(path, TimelineOptions::default()).unwrap();
-        assert_eq!(parquet_rows(&written), session.len(), "{}", written.display());
+        assert_eq!(
+            parquet_rows(&written),
+            session.len(),
+            "{}",
+            written.display()
+        );
     }
     assert!(!out.join("computer=WEB01/broken.parquet").exists());
 

@@ -197,6 +197,9 @@ mod tests {
             route(&folder, Path::new("x.parquet"), None).unwrap(),
             Route::OneParquet(vec![trace.clone()])
         );
-        assert!(route(&folder, Path::new("out"), None).is_err(), "no extension, no format");
+        assert!(
+            route(&folder, Path::new("out"), None).is_err(),
+            "no extension, no format"
+        );
     }
 }

@@ -41,8 +41,12 @@ pub enum Outcome {
         damaged_bytes: usize,
     },
     /// The output exists already (no `--force`).
-    AlreadyConverted { output: PathBuf },
-    Failed { reason: String },
+    AlreadyConverted {
+        output: PathBuf,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 /// One input and its outcome.
@@ -177,8 +181,8 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot list folder {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list folder {}: {e}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
@@ -370,7 +374,11 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [Path::new("a.ETL"), Path::new("b.etl"), Path::new("sub/c.etl")]
+            [
+                Path::new("a.ETL"),
+                Path::new("b.etl"),
+                Path::new("sub/c.etl")
+            ]
         );
         assert!(discover(&[dir.path().join("missing")]).is_err());
     }

@@ -4,8 +4,8 @@ pub mod etl;
 pub mod formats;
 pub mod many;
 pub mod output;
-pub mod parquet;
 pub mod parallel;
+pub mod parquet;
 
 pub use crate::fields::row::{DecodedPart, EventRow, RowFields};
 pub use formats::{Format, RowWriter};

@@ -36,7 +36,11 @@ pub static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     use DataType::{Int32, Int64, UInt64, Utf8};
     let f = |name: &str, ty: DataType, nullable: bool| Field::new(name, ty, nullable);
     Arc::new(Schema::new(vec![
-        f("time", DataType::Timestamp(TimeUnit::Microsecond, Some(utc())), false),
+        f(
+            "time",
+            DataType::Timestamp(TimeUnit::Microsecond, Some(utc())),
+            false,
+        ),
         f("filetime", Int64, false),
         f("frame", Int64, false),
         f("source_file", Utf8, false),
@@ -266,20 +270,29 @@ impl<'s> BatchBuilder<'s> {
         self.decoded_by.append_option(d.decoded_by);
         self.decode_error.append_option(d.decode_error.as_deref());
 
-        let text = d.message.as_deref().map(trace_text_columns).unwrap_or_default();
+        let text = d
+            .message
+            .as_deref()
+            .map(trace_text_columns)
+            .unwrap_or_default();
         self.component.append_option(text.component);
         self.handle.append_option(text.handle);
-        self.error_code.append_option(text.error_code.map(i64::from));
+        self.error_code
+            .append_option(text.error_code.map(i64::from));
         self.error_symbol.append_option(text.error_symbol);
-        self.mapped_from.append_option(text.mapped_from.map(i64::from));
+        self.mapped_from
+            .append_option(text.mapped_from.map(i64::from));
         self.mapped_to.append_option(text.mapped_to.map(i64::from));
 
         let packet = r.packet.as_ref();
         self.src.append_option(packet.map(|p| p.src.as_str()));
         self.dst.append_option(packet.map(|p| p.dst.as_str()));
-        self.src_port.append_option(packet.and_then(|p| p.src_port).map(i32::from));
-        self.dst_port.append_option(packet.and_then(|p| p.dst_port).map(i32::from));
-        self.ip_proto.append_option(packet.map(|p| p.ip_proto.as_str()));
+        self.src_port
+            .append_option(packet.and_then(|p| p.src_port).map(i32::from));
+        self.dst_port
+            .append_option(packet.and_then(|p| p.dst_port).map(i32::from));
+        self.ip_proto
+            .append_option(packet.map(|p| p.ip_proto.as_str()));
 
         match &d.fields {
             Some(fields) => {

@@ -122,7 +122,14 @@ pub fn write_parquet<W: Write + Send>(
     keep: &(dyn Fn(usize) -> bool + Sync),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ParquetSummary, ParquetError> {
-    write_parquet_in(source, info, out, keep, progress, (TASK_FRAMES, ROUND_FRAMES))
+    write_parquet_in(
+        source,
+        info,
+        out,
+        keep,
+        progress,
+        (TASK_FRAMES, ROUND_FRAMES),
+    )
 }
 
 fn write_parquet_in<W: Write + Send>(

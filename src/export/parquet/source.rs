@@ -81,8 +81,10 @@ pub fn source_info(timeline: &Timeline, computer: &str) -> SourceInfo {
         } else {
             String::new()
         };
-        info.metadata.push((format!("{prefix}source_file"), file.clone()));
-        info.metadata.push((format!("{prefix}computer"), machine.to_string()));
+        info.metadata
+            .push((format!("{prefix}source_file"), file.clone()));
+        info.metadata
+            .push((format!("{prefix}computer"), machine.to_string()));
         for (key, value) in facts(source) {
             info.metadata.push((format!("{prefix}{key}"), value));
         }

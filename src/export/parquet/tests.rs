@@ -1,8 +1,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::*;
 use crate::timeline::{Timeline, TimelineOptions};
@@ -29,7 +29,11 @@ fn read_back(bytes: Vec<u8>) -> (Vec<arrow_array::RecordBatch>, Vec<(String, Str
                 .collect()
         })
         .unwrap_or_default();
-    let batches = builder.build().unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+    let batches = builder
+        .build()
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
     (batches, kv, meta.num_row_groups())
 }
 
@@ -62,12 +66,18 @@ fn every_kept_event_is_one_row_with_its_header_and_metadata() {
     let mut at = 0;
     for batch in &batches {
         assert_eq!(batch.schema(), *SCHEMA);
-        let frames = batch.column_by_name("frame").unwrap().as_primitive::<Int64Type>();
+        let frames = batch
+            .column_by_name("frame")
+            .unwrap()
+            .as_primitive::<Int64Type>();
         let times = batch
             .column_by_name("time")
             .unwrap()
             .as_primitive::<TimestampMicrosecondType>();
-        let filetimes = batch.column_by_name("filetime").unwrap().as_primitive::<Int64Type>();
+        let filetimes = batch
+            .column_by_name("filetime")
+            .unwrap()
+            .as_primitive::<Int64Type>();
         let computers = batch.column_by_name("computer").unwrap().as_string::<i32>();
         for i in 0..batch.num_rows() {
             let frame = expected[at];

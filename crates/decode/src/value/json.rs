@@ -39,7 +39,9 @@ impl Serialize for Value {
             Value::Mapped { text, .. } => serializer.serialize_str(text),
             // The common hex forms are written from a stack buffer: `collect_str` goes through
             // the formatting machinery, per value of every exported event.
-            Value::Pointer { value, .. } => serializer.serialize_str(UpperHex::new(*value, 1).as_str()),
+            Value::Pointer { value, .. } => {
+                serializer.serialize_str(UpperHex::new(*value, 1).as_str())
+            }
             Value::Int {
                 value,
                 width,
