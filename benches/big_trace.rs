@@ -3,6 +3,10 @@
 //! process table + failure marks: what the first screen waits for), a header filter, and the
 //! peak resident memory against the file size.
 //!
+//! Then, in another fresh process, a Parquet export of the whole trace (`etlview export
+//! --format parquet`'s path: open, rows on every core, zstd, bounded row groups) with its
+//! time and peak resident memory. `ETLVIEW_BIG_SKIP_PARQUET=1` leaves that out.
+//!
 //! Run: `cargo bench --bench big_trace` (writes the trace to a temporary directory).
 //! `ETLVIEW_BIG_KEEP=PATH` keeps the trace; `ETLVIEW_BIG_FILE=PATH` measures an existing one.
 
@@ -24,6 +28,10 @@ fn status_kib(key: &str) -> u64 {
 
 fn main() {
     // The measuring half runs in a fresh process, so its peak memory is its own.
+    if let Some(path) = std::env::var_os("ETLVIEW_BIG_PARQUET") {
+        measure_parquet(std::path::Path::new(&path));
+        return;
+    }
     if let Some(path) = std::env::var_os("ETLVIEW_BIG_FILE") {
         measure(std::path::Path::new(&path));
         return;
@@ -51,6 +59,47 @@ fn main() {
         .status()
         .expect("run the measuring process");
     assert!(status.success());
+    if std::env::var_os("ETLVIEW_BIG_SKIP_PARQUET").is_none() {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .env("ETLVIEW_BIG_PARQUET", &path)
+            .status()
+            .expect("run the Parquet process");
+        assert!(status.success());
+    }
+}
+
+/// Opens the trace and writes it as Parquet next to it; prints time, size and peak memory.
+fn measure_parquet(path: &std::path::Path) {
+    use etlview::export::parquet;
+    let size = std::fs::metadata(path).unwrap().len();
+    let start = Instant::now();
+    let timeline = Timeline::open(path, TimelineOptions::default()).expect("open");
+    let opened = start.elapsed().as_secs_f64();
+    let out_path = path.with_extension("parquet");
+    let out = std::io::BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&out_path).expect("create the Parquet file"),
+    );
+    let info = parquet::source_info(&timeline, "bench");
+    let written = Instant::now();
+    let summary = parquet::write_parquet(&timeline, &info, out, &|_| true, &|_| {}).unwrap();
+    let secs = written.elapsed().as_secs_f64();
+    let parquet_size = std::fs::metadata(&out_path).map_or(0, |m| m.len());
+    let _ = std::fs::remove_file(&out_path);
+    let rss = status_kib("VmHWM:") * 1024;
+    println!(
+        "parquet export: {} rows in {} row groups, {secs:.1} s ({:.2} M events/s) after a {opened:.1} s open; {:.0} MiB of Parquet",
+        summary.rows,
+        summary.row_groups,
+        summary.rows as f64 / secs / 1e6,
+        parquet_size as f64 / 1048576.0
+    );
+    println!(
+        "parquet export peak resident {:.0} MiB = file {:.0} MiB + {:.1} bytes/event",
+        rss as f64 / 1048576.0,
+        size as f64 / 1048576.0,
+        (rss as f64 - size as f64) / summary.rows.max(1) as f64
+    );
 }
 
 fn measure(path: &std::path::Path) {

@@ -3,6 +3,7 @@
 
 mod case;
 mod info;
+mod parquet;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -81,21 +82,28 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write events (optionally filtered) to a file: text, csv, jsonl, or a filtered etl.
+    /// Write events (optionally filtered) to a file: text, csv, jsonl, parquet, or a filtered
+    /// etl. With --format parquet, many traces (files or folders) convert into OUTPUT as
+    /// OUTPUT/computer=NAME/TRACE.parquet.
     Export {
-        /// Trace files (a folder means every .etl file in it), merged in time order.
+        /// Trace files (a folder means every .etl file in it), merged in time order; with
+        /// --format parquet each trace converts to its own file.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// Output path; the format follows its extension unless --format is given.
+        /// Output path (a folder for Parquet of many traces); the format follows its
+        /// extension unless --format is given.
         #[arg(short = 'o', long)]
         output: PathBuf,
         #[arg(short = 'f', long, value_name = "EXPR")]
         filter: Option<String>,
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// Overwrite the output file if it exists.
+        /// Overwrite the output file if it exists (with many traces: convert again).
         #[arg(long)]
         force: bool,
+        /// Computer name written into Parquet rows and the `computer=` folder.
+        #[arg(long, value_name = "NAME")]
+        computer: Option<String>,
     },
     /// Why did ARR answer 502.3? WinHTTP timeouts, refused or unreachable backends, aborted
     /// connections, TLS and DNS failures, with the frames that show it.
@@ -204,14 +212,25 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             filter,
             format,
             force,
-        }) => run_export(
-            &inputs(&files)?,
-            &output,
-            filter.as_deref(),
-            format,
-            force,
-            &cli.view.decode,
-        ),
+            computer,
+        }) => match parquet::route(&files, &output, format)? {
+            parquet::Route::Lines(format) => run_export(
+                &inputs(&files)?,
+                &output,
+                filter.as_deref(),
+                Some(format),
+                force,
+                &cli.view.decode,
+            ),
+            route => parquet::run(
+                route,
+                &output,
+                filter.as_deref(),
+                force,
+                computer,
+                &cli.view.decode,
+            ),
+        },
         None => {
             if cli.view.files.is_empty() {
                 return Err(CliError(
@@ -257,7 +276,7 @@ fn shown(path: &Path) -> String {
 }
 
 /// Opens the files on one timeline; warnings and damage go to stderr.
-fn open(files: &[PathBuf], decode: &DecodeArgs) -> Result<Timeline, CliError> {
+pub(crate) fn open(files: &[PathBuf], decode: &DecodeArgs) -> Result<Timeline, CliError> {
     let session = Timeline::open_all(files, decode.options())?;
     for w in &session.parser_warnings() {
         eprintln!("etlview: warning: {}", etl::sanitize::for_terminal(w));
@@ -293,7 +312,7 @@ fn run_info(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcom
 }
 
 fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
-    if matches!(args.format, Format::Etl | Format::Pcapng) {
+    if matches!(args.format, Format::Etl | Format::Pcapng | Format::Parquet) {
         return Err(CliError(format!(
             "--format {:?} writes a binary file: use `etlview export {} -o OUT`",
             args.format,
@@ -383,7 +402,7 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
 }
 
 /// Compiles `--filter`; a bad filter is an error showing the expression and a caret.
-fn compile_filter(
+pub(crate) fn compile_filter(
     session: &Timeline,
     expr: Option<&str>,
 ) -> Result<Option<crate::filter::Compiled>, CliError> {
@@ -396,7 +415,7 @@ fn compile_filter(
         .map_err(|e| CliError(format!("bad filter:\n{}", e.render(expr))))
 }
 
-fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
+pub(crate) fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
     if let Some(f) = format {
         return Ok(f);
     }
@@ -411,8 +430,9 @@ fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
         "txt" | "log" | "text" => Ok(Format::Text),
         "etl" => Ok(Format::Etl),
         "pcapng" => Ok(Format::Pcapng),
+        "parquet" => Ok(Format::Parquet),
         _ => Err(CliError(format!(
-            "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl or pass --format",
+            "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl, .parquet or pass --format",
             path.display()
         ))),
     }
@@ -516,7 +536,7 @@ fn run_export(
 }
 
 /// A progress bar on stderr when it is a terminal and the job is large; hidden otherwise.
-fn progress_bar(total: u64) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(total: u64) -> indicatif::ProgressBar {
     if total < 200_000 || !io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }

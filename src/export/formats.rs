@@ -19,6 +19,8 @@ pub enum Format {
     Etl,
     /// pcapng of the packet frames (export only).
     Pcapng,
+    /// Apache Parquet, one typed row per event (export only; many traces into a folder).
+    Parquet,
 }
 
 /// CSV columns of one file's export, in order (the field registry's CSV columns).
@@ -31,6 +33,8 @@ pub struct RowWriter<W: Write> {
     format: Format,
     csv: Option<csv::Writer<W>>,
     out: Option<W>,
+    /// Reused for the JSON of each CSV row's fields.
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> RowWriter<W> {
@@ -57,19 +61,21 @@ impl<W: Write> RowWriter<W> {
                 format,
                 csv: Some(csv),
                 out: None,
+                scratch: Vec::new(),
             };
         }
         RowWriter {
             format,
             csv: None,
             out: Some(out),
+            scratch: Vec::new(),
         }
     }
 
     pub fn write(&mut self, row: &EventRow) -> io::Result<()> {
         match (self.format, &mut self.csv, &mut self.out) {
             (Format::Csv, Some(csv), _) => {
-                write_csv_record(csv, row).map_err(|e| match e.into_kind() {
+                write_csv_record(csv, row, &mut self.scratch).map_err(|e| match e.into_kind() {
                     csv::ErrorKind::Io(io) => io,
                     other => io::Error::other(format!("{other:?}")),
                 })
@@ -107,7 +113,11 @@ fn cell<T: std::ops::Deref<Target = str>>(text: &Option<T>) -> std::borrow::Cow<
 
 /// Writes one CSV record field by field: numbers through a stack buffer, text borrowed
 /// unless it needs escaping (no list of owned cells per row).
-fn write_csv_record<W: Write>(csv: &mut csv::Writer<W>, r: &EventRow) -> csv::Result<()> {
+fn write_csv_record<W: Write>(
+    csv: &mut csv::Writer<W>,
+    r: &EventRow,
+    json: &mut Vec<u8>,
+) -> csv::Result<()> {
     let mut number = itoa::Buffer::new();
     let d = &r.decoded;
     csv.write_field(number.format(r.frame))?;
@@ -138,12 +148,15 @@ fn write_csv_record<W: Write>(csv: &mut csv::Writer<W>, r: &EventRow) -> csv::Re
     csv.write_field(cell(&d.protocol).as_ref())?;
     csv.write_field(cell(&d.message).as_ref())?;
     csv.write_field(d.decoded_by.unwrap_or(""))?;
-    let fields = d
-        .fields
-        .as_ref()
-        .and_then(|f| serde_json::to_string(f).ok())
-        .unwrap_or_default();
-    csv.write_field(sanitize::for_csv_cell(&fields).as_ref())?;
+    json.clear();
+    if let Some(f) = &d.fields
+        && serde_json::to_writer(&mut *json, f).is_err()
+    {
+        json.clear();
+    }
+    // serde_json writes UTF-8 only.
+    let fields = std::str::from_utf8(json).unwrap_or_default();
+    csv.write_field(sanitize::for_csv_cell(fields).as_ref())?;
     if let Some(source) = &r.source {
         csv.write_field(sanitize::for_csv_cell(source).as_ref())?;
     }

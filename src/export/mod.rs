@@ -2,8 +2,10 @@
 
 pub mod etl;
 pub mod formats;
+pub mod many;
 pub mod output;
 pub mod parallel;
+pub mod parquet;
 
 pub use crate::fields::row::{DecodedPart, EventRow, RowFields};
 pub use formats::{Format, RowWriter};

@@ -41,10 +41,10 @@ fn write_rows_in<W: Write>(
     let mut writer = RowWriter::new_for(format, out, several)?.into_inner()?;
     let total = session.len();
     let mut written = 0;
-    for round in (0..total).step_by(round_frames) {
+    let format_round = |round: usize| -> Vec<io::Result<(Vec<u8>, usize)>> {
         let end = (round + round_frames).min(total);
-        let parts: Vec<io::Result<(Vec<u8>, usize)>> = (round..end)
-            .step_by(task_frames)
+        (round..end)
+            .step_by(task_frames.max(1))
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|start| {
@@ -54,12 +54,32 @@ fn write_rows_in<W: Write>(
                 progress(examined);
                 part
             })
-            .collect();
+            .collect()
+    };
+    let mut write_parts = |parts: Vec<io::Result<(Vec<u8>, usize)>>| -> io::Result<()> {
         for part in parts {
             let (bytes, rows) = part?;
             writer.write_all(&bytes)?;
             written += rows;
         }
+        Ok(())
+    };
+    // Round N is written on this thread while the pool formats round N + 1.
+    let mut formatted = None;
+    for round in (0..total).step_by(round_frames.max(1)) {
+        let mut next = None;
+        let mut wrote = Ok(());
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| next = Some(format_round(round)));
+            if let Some(parts) = formatted.take() {
+                wrote = write_parts(parts);
+            }
+        });
+        wrote?;
+        formatted = next;
+    }
+    if let Some(parts) = formatted {
+        write_parts(parts)?;
     }
     writer.flush()?;
     Ok(written)

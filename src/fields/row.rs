@@ -3,26 +3,67 @@
 use serde::Serialize;
 use std::sync::Arc;
 
+use decode::DecodedEvent;
 use decode::value::{Fields, Value};
 use etl::Event;
 
 /// The decoded fields of a row, in schema order; a JSON object in exports.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RowFields(pub Vec<(String, Value)>);
+///
+/// Rows built from a decoded event keep that event (its values move into the row instead of
+/// being copied name by name: this runs once per exported event).
+#[derive(Debug, Clone)]
+pub struct RowFields(Fields_);
+
+#[derive(Debug, Clone)]
+enum Fields_ {
+    Pairs(Vec<(String, Value)>),
+    Decoded(Box<DecodedEvent>),
+}
 
 impl RowFields {
+    /// Fields given as name/value pairs.
+    pub fn from_pairs(pairs: Vec<(String, Value)>) -> RowFields {
+        RowFields(Fields_::Pairs(pairs))
+    }
+
+    /// The fields of a decoded event; `None` when it has none.
+    pub fn of_decoded(decoded: DecodedEvent) -> Option<RowFields> {
+        let any = decoded.fields().next().is_some();
+        any.then(|| RowFields(Fields_::Decoded(Box::new(decoded))))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + Clone {
-        self.0.iter().map(|(name, value)| (name.as_str(), value))
+        let (pairs, decoded) = match &self.0 {
+            Fields_::Pairs(p) => (Some(p.iter().map(|(n, v)| (n.as_str(), v))), None),
+            Fields_::Decoded(d) => (None, Some(d.fields())),
+        };
+        pairs
+            .into_iter()
+            .flatten()
+            .chain(decoded.into_iter().flatten())
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Fields_::Pairs(p) => p.len(),
+            Fields_::Decoded(d) => d.fields().count(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.iter().next().is_none()
+    }
+}
+
+impl PartialEq for RowFields {
+    fn eq(&self, other: &RowFields) -> bool {
+        self.iter().eq(other.iter())
     }
 }
 
 impl Serialize for RowFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Fields(self.iter()).serialize_with_len(self.0.len(), serializer)
+        Fields(self.iter()).serialize_with_len(self.len(), serializer)
     }
 }
 
@@ -89,23 +130,47 @@ impl EventRow {
             frame: e.frame + 1,
             time: e.time_string(),
             ts: h.timestamp,
-            provider: h.provider_guid().map(|g| g.to_string()),
+            provider: h.provider_guid().map(|g| {
+                // Straight to lowercase hex (uuid's Display goes through `fmt`, per event).
+                g.hyphenated()
+                    .encode_lower(&mut uuid::Uuid::encode_buffer())
+                    .to_string()
+            }),
             id: h.id,
             version: h.version,
             channel: h.channel,
             opcode: h.opcode,
             level: h.level,
             task: h.task,
-            keyword: format!("{:#x}", h.keyword),
+            keyword: hex(h.keyword, 1),
             pid: h.process_id,
             tid: h.thread_id,
             cpu: e.cpu,
             header: h.kind.name(),
-            hook: h.hook_id.map(|k| format!("{k:#06x}")),
+            hook: h.hook_id.map(|k| hex(u64::from(k), 4)),
             decoded: DecodedPart::default(),
             source: None,
         }
     }
+}
+
+/// `0x` and lowercase hex digits, at least `min_digits` of them: `format!("{v:#0w$x}")`
+/// without the formatting machinery (this runs for every exported event).
+fn hex(value: u64, min_digits: usize) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 16];
+    let mut at = buf.len();
+    let mut rest = value;
+    while rest != 0 || buf.len() - at < min_digits.clamp(1, 16) {
+        at -= 1;
+        buf[at] = DIGITS[(rest & 0xF) as usize];
+        rest >>= 4;
+    }
+    let mut s = String::with_capacity(2 + buf.len() - at);
+    s.push_str("0x");
+    // The digits are ASCII.
+    s.extend(buf[at..].iter().map(|&d| char::from(d)));
+    s
 }
 
 impl EventRow {
@@ -155,5 +220,18 @@ impl EventRow {
                 .join(" "),
             None => String::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex;
+
+    #[test]
+    fn hex_is_what_format_writes() {
+        for v in [0u64, 1, 0xF, 0x10, 0x30A, 0x8000_0000_0000_0000, u64::MAX] {
+            assert_eq!(hex(v, 1), format!("{v:#x}"));
+            assert_eq!(hex(v, 4), format!("{v:#06x}"));
+        }
     }
 }

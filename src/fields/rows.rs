@@ -13,11 +13,25 @@ impl Timeline {
 
     pub fn row_of(&self, e: &Event) -> EventRow {
         let decoded = self.decode(e);
-        self.row_with(e, &decoded)
+        let mut row = self.row_without_fields(e, &decoded);
+        // The decoded values move into the row (no copy of names and values per event).
+        row.decoded.fields = RowFields::of_decoded(decoded);
+        row
     }
 
     /// The output row of an already decoded event.
     pub fn row_with(&self, e: &Event, d: &DecodedEvent) -> EventRow {
+        let mut row = self.row_without_fields(e, d);
+        let fields = RowFields::from_pairs(
+            d.fields()
+                .map(|(name, value)| (name.to_string(), value.clone()))
+                .collect(),
+        );
+        row.decoded.fields = (!fields.is_empty()).then_some(fields);
+        row
+    }
+
+    fn row_without_fields(&self, e: &Event, d: &DecodedEvent) -> EventRow {
         let mut row = self.row_decoded(e, d);
         // Captured frames show their top protocol and a one-line summary, as Network Monitor did.
         if matches!(e.header.provider, ProviderId::Guid(g) if g == crate::packet::NDIS_PROVIDER || g == crate::packet::PKTMON_PROVIDER)
@@ -35,11 +49,6 @@ impl Timeline {
         if self.sources().len() > 1 {
             row.source = Some(self.source_arc(e));
         }
-        let fields = RowFields(
-            d.fields()
-                .map(|(name, value)| (name.to_string(), value.clone()))
-                .collect(),
-        );
         row.decoded = DecodedPart {
             protocol: d.provider_name.as_deref().map(|n| self.protocol_name(n)),
             provider_name: d.provider_name.clone(),
@@ -50,7 +59,7 @@ impl Timeline {
                 .message()
                 .map(str::to_string)
                 .or_else(|| trace_text_of(d).map(str::to_string)),
-            fields: (!fields.is_empty()).then_some(fields),
+            fields: None,
             decoded_by: Some(d.decoded_by.name()),
             decode_error: d.error.clone(),
         };

@@ -120,10 +120,19 @@ impl ProcessTable {
 
     /// `name (pid)` as Network Monitor shows it, or `(pid)` when no name is known.
     pub fn ut_process_name(&self, pid: u32, timestamp: i64) -> String {
-        match self.name(pid, timestamp) {
-            Some(n) => format!("{n} ({pid})"),
-            None => format!("({pid})"),
+        // Built by hand: this runs for every exported event.
+        let name = self.name(pid, timestamp);
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(pid);
+        let mut s = String::with_capacity(name.map_or(0, |n| n.len() + 1) + digits.len() + 2);
+        if let Some(n) = name {
+            s.push_str(n);
+            s.push(' ');
         }
+        s.push('(');
+        s.push_str(digits);
+        s.push(')');
+        s
     }
 
     /// Number of pids with a known name.

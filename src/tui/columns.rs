@@ -212,7 +212,7 @@ mod tests {
         assert_eq!(cells.protocol, "WINHTTP_MicrosoftWindowsWinHttp");
         assert_eq!(cells.description, "evil\\u{001B}[2Jline\\nnext");
         assert!(cells.contains("winhttp_microsoft"));
-        let fields = crate::export::RowFields(vec![
+        let fields = crate::export::RowFields::from_pairs(vec![
             (
                 "Error".to_string(),
                 decode::value::Value::UInt {

@@ -69,6 +69,33 @@ enum Names {
     Owned(Vec<String>),
 }
 
+/// `(name, value)` of each decoded field (a plain iterator: no allocation, cheap to clone).
+#[derive(Debug, Clone)]
+pub struct FieldsIter<'a> {
+    names: NamesIter<'a>,
+    values: std::slice::Iter<'a, Value>,
+}
+
+#[derive(Debug, Clone)]
+enum NamesIter<'a> {
+    Schema(std::slice::Iter<'a, super::schema::FieldDef>),
+    Fixed(std::slice::Iter<'a, &'static str>),
+    Owned(std::slice::Iter<'a, String>),
+}
+
+impl<'a> Iterator for FieldsIter<'a> {
+    type Item = (&'a str, &'a Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let name = match &mut self.names {
+            NamesIter::Schema(i) => i.next().map(|f| f.name.as_str()),
+            NamesIter::Fixed(i) => i.next().copied(),
+            NamesIter::Owned(i) => i.next().map(String::as_str),
+        }?;
+        Some((name, self.values.next()?))
+    }
+}
+
 /// The decoded form of one event.
 #[derive(Debug, Clone)]
 pub struct DecodedEvent {
@@ -106,13 +133,16 @@ impl DecodedEvent {
     }
 
     /// Decoded top-level fields in payload order.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
-        let names: Box<dyn Iterator<Item = &str>> = match &self.names {
-            Names::Schema(s) => Box::new(s.fields.iter().map(|f| f.name.as_str())),
-            Names::Fixed(n) => Box::new(n.iter().copied()),
-            Names::Owned(n) => Box::new(n.iter().map(String::as_str)),
+    pub fn fields(&self) -> FieldsIter<'_> {
+        let names = match &self.names {
+            Names::Schema(s) => NamesIter::Schema(s.fields.iter()),
+            Names::Fixed(n) => NamesIter::Fixed(n.iter()),
+            Names::Owned(n) => NamesIter::Owned(n.iter()),
         };
-        names.zip(self.values.iter())
+        FieldsIter {
+            names,
+            values: self.values.iter(),
+        }
     }
 
     /// A field by name, case-insensitively.

@@ -14,8 +14,7 @@ fn is_hostile(c: char) -> bool {
 /// and cannot emit escape sequences.
 pub fn for_terminal(s: &str) -> Cow<'_, str> {
     // Printable ASCII (most text) needs no per-character decoding.
-    let printable_ascii = s.bytes().all(|b| (0x20..0x7F).contains(&b));
-    if printable_ascii || !s.chars().any(is_hostile) {
+    if is_printable_ascii(s.as_bytes()) || !s.chars().any(is_hostile) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -29,6 +28,20 @@ pub fn for_terminal(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// True when every byte is printable ASCII (0x20..0x7F). Checked 32 bytes at a time without
+/// an early exit inside a block, which the compiler turns into vector compares (this runs on
+/// every exported string).
+fn is_printable_ascii(bytes: &[u8]) -> bool {
+    let printable = |b: u8| b.wrapping_sub(0x20) < 0x5F;
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        if !block.iter().fold(true, |all, &b| all & printable(b)) {
+            return false;
+        }
+    }
+    blocks.remainder().iter().all(|&b| printable(b))
 }
 
 /// Makes a CSV cell safe to open in a spreadsheet: cells beginning with `= + - @` (or a tab or
@@ -59,6 +72,21 @@ pub fn utf16_escaping_surrogates(units: impl IntoIterator<Item = u16>) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_ascii_by_blocks_is_the_byte_test() {
+        let base = "x".repeat(70);
+        for at in 0..70 {
+            for bad in [0x1F_u8, 0x7F, 0x80, 0xFF, 0x00] {
+                let mut bytes = base.clone().into_bytes();
+                bytes[at] = bad;
+                assert!(!is_printable_ascii(&bytes), "{at} {bad:#x}");
+            }
+        }
+        assert!(is_printable_ascii(base.as_bytes()));
+        assert!(is_printable_ascii(b" ~"));
+        assert!(is_printable_ascii(b""));
+    }
 
     #[test]
     fn escapes_terminal_controls_and_bidi() {

@@ -37,8 +37,61 @@ impl Serialize for Value {
             Value::Struct(members) => Fields(members.iter().map(|(n, v)| (n.as_str(), v)))
                 .serialize_with_len(members.len(), serializer),
             Value::Mapped { text, .. } => serializer.serialize_str(text),
+            // The common hex forms are written from a stack buffer: `collect_str` goes through
+            // the formatting machinery, per value of every exported event.
+            Value::Pointer { value, .. } => {
+                serializer.serialize_str(UpperHex::new(*value, 1).as_str())
+            }
+            Value::Int {
+                value,
+                width,
+                format,
+            } => serializer.serialize_str(
+                UpperHex::of_int((*value as u64) & super::format::width_mask(*width), *format)
+                    .as_str(),
+            ),
+            Value::UInt { value, format, .. } => {
+                serializer.serialize_str(UpperHex::of_int(*value, *format).as_str())
+            }
+            Value::FileTime(ft) if *ft >= 0 => serializer.serialize_str(&etl::format_filetime(*ft)),
             other => serializer.collect_str(other),
         }
+    }
+}
+
+/// `0x` and uppercase hex digits in a stack buffer: what `Display` writes for hex integers
+/// and pointers (`0x{v:X}`, status codes `0x{v:08X}`).
+struct UpperHex {
+    buf: [u8; 18],
+    start: usize,
+}
+
+impl UpperHex {
+    fn new(value: u64, min_digits: usize) -> UpperHex {
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        let mut buf = [0u8; 18];
+        let mut at = buf.len();
+        let mut rest = value;
+        while rest != 0 || buf.len() - at < min_digits.clamp(1, 16) {
+            at -= 1;
+            buf[at] = DIGITS[(rest & 0xF) as usize];
+            rest >>= 4;
+        }
+        buf[at - 2] = b'0';
+        buf[at - 1] = b'x';
+        UpperHex { buf, start: at - 2 }
+    }
+
+    fn of_int(value: u64, format: IntFormat) -> UpperHex {
+        match format {
+            IntFormat::NtStatus | IntFormat::HResult => UpperHex::new(value, 8),
+            _ => UpperHex::new(value, 1),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and `0x` were written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
     }
 }
 
@@ -166,6 +219,23 @@ mod tests {
                 raw: 3,
                 text: "Three".into(),
             },
+            // Edges of the hand-written hex and time paths.
+            Value::Pointer { value: 0, width: 4 },
+            Value::Pointer {
+                value: u64::MAX,
+                width: 8,
+            },
+            Value::Int {
+                value: -1,
+                width: 1,
+                format: IntFormat::Hex,
+            },
+            uint(0, IntFormat::Hex),
+            uint(0, IntFormat::NtStatus),
+            uint(u64::MAX, IntFormat::Hex),
+            Value::FileTime(0),
+            Value::FileTime(-1),
+            Value::FileTime(i64::MAX),
         ]
     }
 
