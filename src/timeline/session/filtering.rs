@@ -10,7 +10,14 @@ impl Session {
     /// Payload field and provider names present in this trace, for the filter compiler.
     pub fn catalog(&self) -> &filter::Catalog {
         self.catalog.get_or_init(|| {
-            let mut catalog = filter::Catalog::default();
+            let mut catalog = filter::Catalog {
+                first_filetime: self.filetime(0),
+                local_bias_minutes: self
+                    .trace
+                    .logfile()
+                    .map_or(0, |l| l.timezone_bias_minutes),
+                ..Default::default()
+            };
             let mut seen = std::collections::HashSet::new();
             for e in self.trace.events() {
                 let h = &e.header;
