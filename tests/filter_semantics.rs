@@ -179,8 +179,14 @@ fn unknown_fields_under_known_prefixes_are_errors_with_suggestions() {
     let message = error(&s, "Property.Foo");
     assert!(message.contains("unknown field"), "{message}");
     // Property.X reaches decoded payload fields.
-    assert_eq!(count(&s, "Property.Error == 10060"), count(&s, "Error == 10060"));
-    assert_eq!(count(&s, "Property.URI contains \"/api\""), count(&s, "URI contains \"/api\""));
+    assert_eq!(
+        count(&s, "Property.Error == 10060"),
+        count(&s, "Error == 10060")
+    );
+    assert_eq!(
+        count(&s, "Property.URI contains \"/api\""),
+        count(&s, "URI contains \"/api\"")
+    );
     assert!(count(&s, "tcp.port == 80") > 0);
 }
 

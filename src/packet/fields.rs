@@ -32,56 +32,65 @@ pub fn has_protocol(frame: &Frame, word: &str) -> bool {
 }
 
 const IP_FIELDS: &[&str] = &[
-            "address",
-            "addr",
-            "sourceaddress",
-            "src",
-            "destinationaddress",
-            "dst",
-            "ttl",
-            "hoplimit",
-            "protocol",
-            "nextheader",
-        ];
+    "address",
+    "addr",
+    "sourceaddress",
+    "src",
+    "destinationaddress",
+    "dst",
+    "ttl",
+    "hoplimit",
+    "protocol",
+    "nextheader",
+];
 const TCP_FIELDS: &[&str] = &[
-            "port",
-            "srcport",
-            "dstport",
-            "sourceport",
-            "destinationport",
-            "seqnumber",
-            "acknumber",
-            "window",
-            "payloadlength",
-            "flags.syn",
-            "flags.ack",
-            "flags.fin",
-            "flags.reset",
-            "flags.rst",
-            "flags.push",
-            "flags.psh",
-            "flags.urgent",
-            "flags.urg",
-        ];
+    "port",
+    "srcport",
+    "dstport",
+    "sourceport",
+    "destinationport",
+    "seqnumber",
+    "acknumber",
+    "window",
+    "payloadlength",
+    "flags.syn",
+    "flags.ack",
+    "flags.fin",
+    "flags.reset",
+    "flags.rst",
+    "flags.push",
+    "flags.psh",
+    "flags.urgent",
+    "flags.urg",
+];
 const UDP_FIELDS: &[&str] = &[
-            "port",
-            "srcport",
-            "dstport",
-            "sourceport",
-            "destinationport",
-            "payloadlength",
-        ];
+    "port",
+    "srcport",
+    "dstport",
+    "sourceport",
+    "destinationport",
+    "payloadlength",
+];
 const DNS_FIELDS: &[&str] = &["queryname", "qrecord.questionname", "id", "flags.response"];
 const HTTP_FIELDS: &[&str] = &[
-            "request.command",
-            "request.method",
-            "request.uri",
-            "request.host",
-            "request.version",
-            "response.statuscode",
-            "response.reason",
-        ];
-const ETHERNET_FIELDS: &[&str] = &["address", "addr", "sourceaddress", "destinationaddress", "src", "dst", "ethertype", "type"];
+    "request.command",
+    "request.method",
+    "request.uri",
+    "request.host",
+    "request.version",
+    "response.statuscode",
+    "response.reason",
+];
+const ETHERNET_FIELDS: &[&str] = &[
+    "address",
+    "addr",
+    "sourceaddress",
+    "destinationaddress",
+    "src",
+    "dst",
+    "ethertype",
+    "type",
+];
 const TLS_FIELDS: &[&str] = &["sni", "servername"];
 
 /// Field names per layer word.
@@ -194,10 +203,7 @@ impl Dissection<'_> {
             ether_type,
         }) = self.link
         else {
-            return known(
-                rest,
-                ETHERNET_FIELDS,
-            );
+            return known(rest, ETHERNET_FIELDS);
         };
         Some(match rest {
             "address" | "addr" => vec![

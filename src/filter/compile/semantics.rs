@@ -109,12 +109,8 @@ pub(super) fn filetime_of(
             first.date_naive()
         }
     } else {
-        chrono::NaiveDate::from_ymd_opt(
-            i32::from(t.year),
-            u32::from(t.month),
-            u32::from(t.day),
-        )
-        .ok_or_else(|| FilterError::new(span.clone(), "this date does not exist"))?
+        chrono::NaiveDate::from_ymd_opt(i32::from(t.year), u32::from(t.month), u32::from(t.day))
+            .ok_or_else(|| FilterError::new(span.clone(), "this date does not exist"))?
     };
     let naive = date
         .and_hms_nano_opt(
@@ -124,8 +120,8 @@ pub(super) fn filetime_of(
             t.nanosecond,
         )
         .ok_or_else(|| FilterError::new(span.clone(), "this date and time does not exist"))?;
-    let mut utc = naive.and_utc()
-        - chrono::Duration::minutes(i64::from(t.utc_offset_minutes.unwrap_or(0)));
+    let mut utc =
+        naive.and_utc() - chrono::Duration::minutes(i64::from(t.utc_offset_minutes.unwrap_or(0)));
     if t.local {
         // Windows: UTC = local time + Bias.
         utc += bias;
@@ -134,11 +130,7 @@ pub(super) fn filetime_of(
 }
 
 /// A quoted string compared with `Timestamp`: read as a time literal.
-pub(super) fn quoted_time(
-    text: &str,
-    catalog: &Catalog,
-    span: &Span,
-) -> Result<Lit, FilterError> {
+pub(super) fn quoted_time(text: &str, catalog: &Catalog, span: &Span) -> Result<Lit, FilterError> {
     let trimmed = text.trim();
     let parsed = parse_time_prefix(trimmed).and_then(|(t, used)| {
         if used == trimmed.len() {

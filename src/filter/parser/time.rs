@@ -60,7 +60,9 @@ pub(super) fn looks_like_time_of_day(text: &str) -> bool {
     let token = text.get(..token_len).unwrap_or("");
     let hour_len = token.find(':').unwrap_or(0);
     (1..=2).contains(&hour_len)
-        && token.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
         && !token.contains("::")
         && token.matches(':').count() <= 2
 }
@@ -128,7 +130,11 @@ pub(crate) fn parse_time_prefix(text: &str) -> Result<(TimeLiteral, usize), Stri
 }
 
 /// `HH:MM[:SS[.fraction]][zone]`; `min_hour_digits` 1 allows `9:05`.
-fn clock(cursor: &mut Cursor<'_>, time: &mut TimeLiteral, min_hour_digits: usize) -> Result<(), String> {
+fn clock(
+    cursor: &mut Cursor<'_>,
+    time: &mut TimeLiteral,
+    min_hour_digits: usize,
+) -> Result<(), String> {
     let hour_digits = if min_hour_digits == 1 && cursor.text.as_bytes().get(1) == Some(&b':') {
         1
     } else {

@@ -12,10 +12,7 @@ impl Session {
         self.catalog.get_or_init(|| {
             let mut catalog = filter::Catalog {
                 first_filetime: self.filetime(0),
-                local_bias_minutes: self
-                    .trace
-                    .logfile()
-                    .map_or(0, |l| l.timezone_bias_minutes),
+                local_bias_minutes: self.trace.logfile().map_or(0, |l| l.timezone_bias_minutes),
                 ..Default::default()
             };
             let mut seen = std::collections::HashSet::new();
