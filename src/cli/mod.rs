@@ -31,7 +31,7 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct ViewArgs {
-    /// Trace file to open.
+    /// Trace file to open (`-` reads it from standard input).
     pub file: Option<PathBuf>,
     /// Display filter (Network Monitor style), e.g.
     /// 'UTProcessName == "w3wp.exe (1432)" AND ProtocolName == "WINHTTP_MicrosoftWindowsWinHttp"'.
@@ -51,11 +51,11 @@ pub struct ViewArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DecodeArgs {
     /// Extra directory of provider manifests (*.man, *.xml) to decode with.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR")]
     pub parsers: Option<PathBuf>,
     /// Directory of WPP trace message format files (*.tmf, made by tracepdb from the
     /// driver's PDB) to format WPP messages with.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR")]
     pub tmf: Option<PathBuf>,
 }
 
@@ -72,15 +72,20 @@ impl DecodeArgs {
 pub enum Command {
     /// Session, clock, buffers, counts per provider and header kind, and what was skipped.
     Info {
+        /// Trace file (`-` reads it from standard input).
         file: PathBuf,
         /// One JSON object (key `events` is the total event count).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        decode: DecodeArgs,
     },
     /// Write events (optionally filtered) to a file: text, csv, jsonl, or a filtered etl.
     Export {
+        /// Trace file (`-` reads it from standard input).
         file: PathBuf,
-        /// Output path; the format follows its extension unless --format is given.
+        /// Output path; the format follows its extension unless --format is given. `-`
+        /// writes to standard output (then --format is required).
         #[arg(short = 'o', long)]
         output: PathBuf,
         #[arg(short = 'f', long, value_name = "EXPR")]
@@ -90,19 +95,25 @@ pub enum Command {
         /// Overwrite the output file if it exists.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        decode: DecodeArgs,
     },
     /// Why did ARR answer 502.3? WinHTTP timeouts, refused or unreachable backends, aborted
     /// connections, TLS and DNS failures, with the frames that show it.
     Diagnose {
+        /// Trace file (`-` reads it from standard input).
         file: PathBuf,
         /// The findings as one JSON object.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        decode: DecodeArgs,
     },
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
-        /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT.
-        #[arg(required = true)]
+        /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT, or
+        /// part of a name (WINHTTP_TIMEOUT).
+        #[arg(required = true, allow_negative_numbers = true)]
         codes: Vec<String>,
         /// JSON array of matches per code.
         #[arg(long)]
@@ -146,30 +157,88 @@ fn is_broken_pipe(e: &CliError) -> bool {
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
-        Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
+        Some(Command::Info { file, json, decode }) => {
+            let input = Input::resolve(&file)?;
+            run_info(input.path(), json, &decode)
+        }
         Some(Command::Err { codes, json }) => run_err(&codes, json),
-        Some(Command::Diagnose { file, json }) => run_diagnose(&file, json, &cli.view.decode),
+        Some(Command::Diagnose { file, json, decode }) => {
+            let input = Input::resolve(&file)?;
+            run_diagnose(input.path(), json, &decode)
+        }
         Some(Command::Export {
             file,
             output,
             filter,
             format,
             force,
-        }) => run_export(
-            &file,
-            &output,
-            filter.as_deref(),
-            format,
-            force,
-            &cli.view.decode,
-        ),
+            decode,
+        }) => {
+            let input = Input::resolve(&file)?;
+            run_export(
+                input.path(),
+                &output,
+                filter.as_deref(),
+                format,
+                force,
+                &decode,
+            )
+        }
         None => {
             let Some(file) = cli.view.file.clone() else {
                 return Err(CliError(
                     "no trace file given. Usage: etlview FILE (see etlview --help)".into(),
                 ));
             };
-            run_print(&file, &cli.view)
+            let input = Input::resolve(&file)?;
+            run_print(input.path(), &cli.view)
+        }
+    }
+}
+
+/// The trace to read: a path, or standard input (`-`) copied into a temporary file (the
+/// reader maps whole files; a pipe cannot be mapped or read twice).
+enum Input {
+    Path(PathBuf),
+    Stdin(tempfile::TempPath),
+}
+
+impl Input {
+    fn resolve(file: &Path) -> Result<Input, CliError> {
+        if file != Path::new("-") {
+            return Ok(Input::Path(file.to_path_buf()));
+        }
+        let stdin = io::stdin();
+        if stdin.is_terminal() {
+            return Err(CliError(
+                "`-` reads the trace from standard input, but it is a terminal: pipe a file in (`cat trace.etl | etlview -`)".into(),
+            ));
+        }
+        let mut temp = tempfile::Builder::new()
+            .prefix("etlview-stdin-")
+            .suffix(".etl")
+            .tempfile()
+            .map_err(|e| {
+                CliError(format!(
+                    "cannot create a temporary file for standard input: {e}"
+                ))
+            })?;
+        let bytes = io::copy(&mut stdin.lock(), temp.as_file_mut()).map_err(|e| {
+            CliError(format!(
+                "reading the trace from standard input into {}: {e}",
+                temp.path().display()
+            ))
+        })?;
+        eprintln!(
+            "etlview: note: read {bytes} bytes from standard input into a temporary file (removed on exit)"
+        );
+        Ok(Input::Stdin(temp.into_temp_path()))
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Input::Path(p) => p,
+            Input::Stdin(t) => t,
         }
     }
 }
@@ -205,10 +274,14 @@ fn run_info(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, Cli
 }
 
 fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
-    if matches!(args.format, Format::Etl | Format::Pcapng) {
+    let binary = match args.format {
+        Format::Etl => Some("etl"),
+        Format::Pcapng => Some("pcapng"),
+        _ => None,
+    };
+    if let Some(ext) = binary {
         return Err(CliError(format!(
-            "--format {:?} writes a binary file: use `etlview export {} -o OUT`",
-            args.format,
+            "`--format {ext}` writes a binary file: use `export -o FILE.{ext}` (etlview export {} -o FILE.{ext})",
             file.display()
         )));
     }
@@ -247,6 +320,16 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
         let matches = errors::lookup_arg(code)
             .map_err(|e| CliError(format!("cannot read error code `{code}`: {e}")))?;
         any |= !matches.is_empty();
+        if matches.is_empty()
+            && let Ok(errors::ErrQuery::Symbol(name)) = errors::parse_err_arg(code)
+        {
+            match errors::closest_symbol(name) {
+                Some(close) => {
+                    eprintln!("etlview: no error name contains `{name}`: did you mean {close}?")
+                }
+                None => eprintln!("etlview: no error name contains `{name}`"),
+            }
+        }
         if json {
             all.insert(code.clone(), serde_json::to_value(&matches)?);
         } else {
@@ -292,9 +375,10 @@ fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
         "csv" => Ok(Format::Csv),
         "txt" | "log" | "text" => Ok(Format::Text),
         "etl" => Ok(Format::Etl),
-        "pcapng" => Ok(Format::Pcapng),
+        // Wireshark and tshark read pcapng whatever the file is called.
+        "pcapng" | "pcap" => Ok(Format::Pcapng),
         _ => Err(CliError(format!(
-            "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl or pass --format",
+            "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl, .pcapng (or .pcap) or pass --format",
             path.display()
         ))),
     }
@@ -309,10 +393,32 @@ fn run_export(
     decode: &DecodeArgs,
 ) -> Result<Outcome, CliError> {
     use crate::export::output::PendingOutput;
+    let to_stdout = output == Path::new("-");
+    if to_stdout && format.is_none() {
+        return Err(CliError(
+            "`-o -` writes to standard output: say which format with --format (text, csv, jsonl, etl or pcapng)".into(),
+        ));
+    }
+    if output.is_dir() {
+        return Err(CliError(format!(
+            "{} is a directory: give a file name inside it, e.g. {}",
+            output.display(),
+            output.join("events.csv").display()
+        )));
+    }
     let format = format_for(output, format)?;
     let session = open(file, decode)?;
     let compiled = compile_filter(&session, filter)?;
-    let mut pending = PendingOutput::create(output, file, force)?;
+    let mut pending = if to_stdout {
+        None
+    } else {
+        Some(PendingOutput::create(output, file, force)?)
+    };
+    let mut stdout = io::stdout().lock();
+    let mut sink: &mut dyn Write = match pending.as_mut() {
+        Some(p) => p.writer(),
+        None => &mut stdout,
+    };
     let total = session.len();
     let bar = progress_bar(total as u64);
     let matched;
@@ -322,7 +428,7 @@ fn run_export(
                 bar.inc(1);
                 compiled.as_ref().is_none_or(|c| c.matches(&session, *e))
             })?;
-            pending.writer().write_all(&bytes).map_err(CliError::from)?;
+            sink.write_all(&bytes).map_err(CliError::from)?;
             matched = summary.kept_events;
             eprintln!(
                 "etlview: kept {} embedded schema record(s) the exported events need",
@@ -347,7 +453,7 @@ fn run_export(
                     file.display()
                 )));
             }
-            let mut out = io::BufWriter::new(pending.writer());
+            let mut out = io::BufWriter::new(&mut sink);
             let stats = crate::packet::write_pcapng(&frames, &mut out)?;
             out.flush()?;
             drop(out);
@@ -358,24 +464,31 @@ fn run_export(
             );
         }
         _ => {
-            let out = io::BufWriter::with_capacity(1 << 16, pending.writer());
+            let out = io::BufWriter::with_capacity(1 << 16, &mut sink);
             let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
             matched = crate::export::write_rows(&session, format, out, &keep, &|k| bar.inc(k))?;
         }
     }
     bar.finish_and_clear();
-    if matched == 0 && compiled.is_some() {
+    sink.flush()?;
+    if matched == 0 && compiled.is_some() && !to_stdout {
         eprintln!(
             "etlview: no event matched the filter; {} not written",
             output.display()
         );
         return Ok(Outcome::NothingMatched);
     }
-    pending.commit()?;
+    if let Some(pending) = pending {
+        pending.commit()?;
+    }
+    let output_name = if to_stdout {
+        "standard output".to_string()
+    } else {
+        output.display().to_string()
+    };
     let skipped = session.trace().issues().len();
     eprintln!(
-        "etlview: wrote {matched} of {total} events to {}{}",
-        output.display(),
+        "etlview: wrote {matched} of {total} events to {output_name}{}",
         if skipped > 0 {
             format!(" ({skipped} damaged region(s) of the input were skipped; see `etlview info`)")
         } else {
@@ -401,6 +514,12 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
     use crate::analysis::diagnose;
     let session = open(file, decode)?;
+    if !has_winhttp_events(&session) {
+        eprintln!(
+            "etlview: no WinHTTP or WebIO events in this trace: diagnose reads Microsoft-Windows-WinHttp and Microsoft-Windows-WebIO events (capture them with `netsh trace start scenario=InternetClient_dbg`, or the providers by name)"
+        );
+        return Ok(Outcome::NothingMatched);
+    }
     let report = diagnose::diagnose(&session);
     let mut out = io::stdout().lock();
     if json {
@@ -413,5 +532,15 @@ fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome,
         Outcome::NothingMatched
     } else {
         Outcome::Ok
+    })
+}
+
+/// True when some event comes from the WinHTTP or WebIO provider (what `diagnose` reads).
+fn has_winhttp_events(session: &Session) -> bool {
+    session.trace().events().any(|e| {
+        session.decoder().provider_name(&e).is_some_and(|name| {
+            name.eq_ignore_ascii_case("Microsoft-Windows-WinHttp")
+                || name.eq_ignore_ascii_case("Microsoft-Windows-WebIO")
+        })
     })
 }
