@@ -293,3 +293,35 @@ fn eventsource_manifests_in_the_trace_decode_their_events() {
         assert!(manifests > 0, "{sample}: manifest events themselves decode");
     }
 }
+
+/// CLRStackWalk (DotNETRuntime event 82) keeps every frame its FrameCount announces, whether
+/// the schema comes from the manifest or from the trace (whose embedded schema says 2).
+#[test]
+fn clr_stack_walks_keep_frame_count_frames() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dotnet = "e13c0d23-ccbc-4e12-931b-d9cc2eee27e4";
+    let mut checked = 0;
+    for sample in common::samples(&shared) {
+        let name = sample.file_name().unwrap().to_string_lossy().to_string();
+        let session = Session::open(&sample, SessionOptions::default()).unwrap();
+        for e in session.trace().events() {
+            if e.header.provider.key() != dotnet || e.header.id != 82 {
+                continue;
+            }
+            let d = session.decode(&e);
+            assert!(d.error.is_none(), "{name} frame {}: {:?}", e.frame + 1, d.error);
+            let count = d.get("FrameCount").and_then(|v| v.as_u64()).unwrap();
+            let Some(etlview::decode::value::Value::Array(frames)) = d.get("Stack") else {
+                panic!("{name} frame {}: no Stack array", e.frame + 1);
+            };
+            assert_eq!(frames.len() as u64, count, "{name} frame {}", e.frame + 1);
+            let pointer = usize::from(e.header.pointer_size);
+            assert_eq!(e.payload().len(), 8 + frames.len() * pointer);
+            checked += 1;
+        }
+    }
+    // 54165 in perfview-net45-x86-kernel-clr.etl, 14983 in perfview-net452-x64-compressed.etl.
+    assert_eq!(checked, 54165 + 14983);
+}

@@ -8,6 +8,8 @@ use uuid::{Uuid, uuid};
 
 use super::event_info::MetadataTable;
 use super::eventsource;
+
+mod counts;
 use super::manifest::SchemaRegistry;
 use super::schema::{EventSchema, SchemaSource};
 use super::tmf::{MessageFormat, TmfSet};
@@ -242,6 +244,13 @@ impl Decoder {
                 }
             }
         }
+        let registry = &self.registry;
+        self.metadata.correct(|provider, id, version, embedded| {
+            let (manifest, exact) = registry.manifest_event(provider, id, version)?;
+            exact
+                .then(|| counts::corrected_by_manifest(embedded, &manifest))
+                .flatten()
+        });
     }
 
     /// Loads a manifest an EventSource provider sent in the trace (completed at `frame`).
@@ -318,7 +327,15 @@ impl Decoder {
         let h = &e.header;
         if let Some((schema, exact)) = self.schema_for(e) {
             let decoded = value::decode_payload(&schema, e.payload(), h.pointer_size);
-            let error = decoded.error.as_ref().map(|err| err.to_string());
+            let error = match &decoded.error {
+                Some(err) => Some(err.to_string()),
+                None => counts::trailing_elements(
+                    &schema,
+                    e.payload().len(),
+                    decoded.consumed,
+                    h.pointer_size,
+                ),
+            };
             let values = decoded.fields.into_iter().map(|(_, v)| v).collect();
             // Kernel records are reported under one provider, as TDH does.
             let provider_name = if schema.provider_name.is_empty() || h.kind.is_kernel() {
