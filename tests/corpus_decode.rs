@@ -311,7 +311,12 @@ fn clr_stack_walks_keep_frame_count_frames() {
                 continue;
             }
             let d = session.decode(&e);
-            assert!(d.error.is_none(), "{name} frame {}: {:?}", e.frame + 1, d.error);
+            assert!(
+                d.error.is_none(),
+                "{name} frame {}: {:?}",
+                e.frame + 1,
+                d.error
+            );
             let count = d.get("FrameCount").and_then(|v| v.as_u64()).unwrap();
             let Some(etlview::decode::value::Value::Array(frames)) = d.get("Stack") else {
                 panic!("{name} frame {}: no Stack array", e.frame + 1);

@@ -431,8 +431,8 @@ fn run_export(
             sink.write_all(&bytes).map_err(CliError::from)?;
             matched = summary.kept_events;
             eprintln!(
-                "etlview: kept {} embedded schema record(s) the exported events need",
-                summary.schema_records
+                "etlview: kept {} embedded schema record(s) the exported events need and {} kernel process event(s) that name their processes",
+                summary.schema_records, summary.context_records
             );
         }
         Format::Pcapng => {

@@ -79,7 +79,6 @@ pub(super) fn trailing_elements(
     ))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,10 +99,14 @@ mod tests {
 
     #[test]
     fn the_manifest_count_field_replaces_a_fixed_count() {
-        let fixed = corrected_by_manifest(&stack_walk(Count::Fixed(2)), &stack_walk(Count::Field(1)))
-            .expect("corrected");
+        let fixed =
+            corrected_by_manifest(&stack_walk(Count::Fixed(2)), &stack_walk(Count::Field(1)))
+                .expect("corrected");
         assert_eq!(fixed.fields[2].count, Count::Field(1));
-        assert!(corrected_by_manifest(&stack_walk(Count::Field(1)), &stack_walk(Count::Field(1))).is_none());
+        assert!(
+            corrected_by_manifest(&stack_walk(Count::Field(1)), &stack_walk(Count::Field(1)))
+                .is_none()
+        );
         let mut renamed = stack_walk(Count::Field(1));
         renamed.fields[1].name = "Other".into();
         assert!(corrected_by_manifest(&stack_walk(Count::Fixed(2)), &renamed).is_none());
@@ -114,10 +117,21 @@ mod tests {
         let s = stack_walk(Count::Fixed(2));
         // 2 + 4 + 2 * 8 = 22 bytes read of 38: two more pointers.
         let warning = trailing_elements(&s, 38, 22, 8).unwrap();
-        assert!(warning.contains("`Stack`") && warning.contains("2 more element(s)"), "{warning}");
+        assert!(
+            warning.contains("`Stack`") && warning.contains("2 more element(s)"),
+            "{warning}"
+        );
         assert_eq!(trailing_elements(&s, 22, 22, 8), None);
-        assert_eq!(trailing_elements(&s, 25, 22, 8), None, "not whole elements: padding");
+        assert_eq!(
+            trailing_elements(&s, 25, 22, 8),
+            None,
+            "not whole elements: padding"
+        );
         let counted = stack_walk(Count::Field(1));
-        assert!(trailing_elements(&counted, 30, 22, 8).unwrap().contains("`FrameCount`"));
+        assert!(
+            trailing_elements(&counted, 30, 22, 8)
+                .unwrap()
+                .contains("`FrameCount`")
+        );
     }
 }
