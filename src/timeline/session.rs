@@ -239,9 +239,7 @@ impl Session {
             marks: Vec::new(),
             catalog: std::sync::OnceLock::new(),
         };
-        let text = slot_is(
-            &|p| matches!(p, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER),
-        );
+        let text = slot_is(&|p| classify::decodes_for_marks(&p));
         let kernel = slot_is(&|p| matches!(p, ProviderId::Kernel { .. }));
         session.marks = {
             use rayon::prelude::*;

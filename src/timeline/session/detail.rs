@@ -1,7 +1,7 @@
 //! The detail view of one event: header lines, flattened payload fields, error-code meanings
 //! and the filter term of each line.
 
-use super::classify::{error_value, trace_text_of};
+use super::classify::{named_error_value, trace_text_of};
 use super::{Detail, DetailField, Session};
 use decode::value::Value;
 use decode::{errors, trace_text};
@@ -225,7 +225,9 @@ fn flatten(out: &mut Vec<DetailField>, depth: usize, name: &str, value: &Value) 
         }
         _ => {
             let shown = value.display();
-            let meaning = error_value(value).filter(|&c| c != 0).and_then(meaning_of);
+            let meaning = named_error_value(name, value)
+                .filter(|&c| c != 0)
+                .and_then(meaning_of);
             let filter_term = (depth == 0).then(|| match value.as_u64() {
                 Some(n) if !matches!(value, Value::Mapped { .. }) => format!("{name} == {n}"),
                 _ => format!("{name} == {}", quote(&shown)),
