@@ -3,7 +3,7 @@
 
 mod common;
 
-use etlview::timeline::{Session, SessionOptions, Severity};
+use etlview::timeline::{Severity, Timeline, TimelineOptions};
 
 #[test]
 fn error_fields_with_failure_codes_mark_failures_and_explain_them() {
@@ -14,9 +14,9 @@ fn error_fields_with_failure_codes_mark_failures_and_explain_them() {
         ("arr-502-offline.etl", "STATUS_IO_TIMEOUT"),
     ] {
         let path = common::workspace_root().join("samples").join(name);
-        let session = Session::open(&path, SessionOptions::default()).unwrap();
+        let session = Timeline::open(&path, TimelineOptions::default()).unwrap();
         let mut explained = false;
-        for e in session.trace().events() {
+        for e in session.events() {
             let d = session.decode(&e);
             let failing = ["Error", "Status", "Result"].iter().any(|field| {
                 d.get(field)
@@ -55,7 +55,7 @@ fn error_fields_with_failure_codes_mark_failures_and_explain_them() {
 #[test]
 fn zero_and_pending_codes_are_not_failures() {
     let path = common::workspace_root().join("samples/arr-healthy.etl");
-    let session = Session::open(&path, SessionOptions::default()).unwrap();
+    let session = Timeline::open(&path, TimelineOptions::default()).unwrap();
     let failures = session
         .severity_marks()
         .iter()

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use etlview::etl::Trace;
 use etlview::export::etl::filtered_etl;
-use etlview::timeline::{Session, SessionOptions};
+use etlview::timeline::{Timeline, TimelineOptions};
 
 /// Record count of a file according to dissect.etl, or None when it is not installed
 /// (then CI fails: .ci/run installs it).
@@ -50,18 +50,22 @@ fn filtered_exports_read_back_exactly() {
     ];
     let dir = tempfile::tempdir().unwrap();
     for (name, expr) in cases {
-        let session =
-            Session::open(shared.join("samples").join(name), SessionOptions::default()).unwrap();
+        let session = Timeline::open(
+            shared.join("samples").join(name),
+            TimelineOptions::default(),
+        )
+        .unwrap();
         let compiled = session.compile_filter(expr).unwrap();
         let kept: Vec<Vec<u8>> = session
-            .trace()
             .events()
             .filter(|e| compiled.matches(&session, *e))
             .map(|e| e.record.to_vec())
             .collect();
         assert!(!kept.is_empty(), "{name}: {expr} matched nothing");
-        let (bytes, summary) =
-            filtered_etl(session.trace(), |e| compiled.matches(&session, *e)).unwrap();
+        let (bytes, summary) = filtered_etl(session.sources()[0].trace(), |e| {
+            compiled.matches(&session, *e)
+        })
+        .unwrap();
         assert_eq!(summary.kept_events, kept.len());
         let back = Trace::from_bytes(bytes.clone()).unwrap();
         assert!(back.issues().is_empty(), "{name}: {:?}", back.issues());
@@ -72,7 +76,6 @@ fn filtered_exports_read_back_exactly() {
             "{name}"
         );
         let context: std::collections::HashSet<Vec<u8>> = session
-            .trace()
             .events()
             .filter(|e| {
                 e.header.provider == (etlview::etl::ProviderId::Kernel { group: 3 })
@@ -94,7 +97,6 @@ fn filtered_exports_read_back_exactly() {
         assert_eq!(again, kept, "{name}: records differ after the round trip");
         // Times are preserved: same clock anchor and frequency.
         let first_kept = session
-            .trace()
             .events()
             .find(|e| compiled.matches(&session, *e))
             .unwrap();
@@ -119,17 +121,19 @@ fn filtered_exports_read_back_exactly() {
 #[test]
 fn filtered_export_keeps_process_names_schemas_and_end_time() {
     let path = common::workspace_root().join("samples/arr-502-timeout.etl");
-    let session = Session::open(&path, SessionOptions::default()).unwrap();
+    let session = Timeline::open(&path, TimelineOptions::default()).unwrap();
     let expr = "Provider == \"Microsoft-Windows-WinHttp\"";
     let compiled = session.compile_filter(expr).unwrap();
-    let (bytes, summary) =
-        filtered_etl(session.trace(), |e| compiled.matches(&session, *e)).unwrap();
+    let (bytes, summary) = filtered_etl(session.sources()[0].trace(), |e| {
+        compiled.matches(&session, *e)
+    })
+    .unwrap();
     assert!(summary.context_records > 0, "{summary:?}");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("winhttp.etl");
     std::fs::write(&out, &bytes).unwrap();
-    let back = Session::open(&out, SessionOptions::default()).unwrap();
-    let end_time = |s: &Session| s.trace().logfile().map(|l| l.end_time);
+    let back = Timeline::open(&out, TimelineOptions::default()).unwrap();
+    let end_time = |s: &Timeline| s.sources()[0].trace().logfile().map(|l| l.end_time);
     assert_eq!(end_time(&back), end_time(&session), "end time kept");
     assert!(end_time(&back).is_some_and(|t| t > 0));
     let kept = back

@@ -2,6 +2,7 @@
 //! stdout carries data only; diagnostics go to stderr.
 
 mod info;
+mod stdin;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::export::Format;
-use crate::timeline::{Session, SessionOptions};
+use crate::timeline::{Timeline, TimelineOptions};
 
 pub use info::{
     InfoReport, builtin_provider_name, render_text as render_info, report as info_report,
@@ -31,8 +32,10 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct ViewArgs {
-    /// Trace file to open (`-` reads it from standard input).
-    pub file: Option<PathBuf>,
+    /// Trace files to open on one timeline (a folder means every .etl file in it; `-` reads
+    /// one from standard input).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Display filter (Network Monitor style), e.g.
     /// 'UTProcessName == "w3wp.exe (1432)" AND ProtocolName == "WINHTTP_MicrosoftWindowsWinHttp"'.
     #[arg(short = 'f', long, value_name = "EXPR")]
@@ -60,8 +63,8 @@ pub struct DecodeArgs {
 }
 
 impl DecodeArgs {
-    pub fn options(&self) -> SessionOptions {
-        SessionOptions {
+    pub fn options(&self) -> TimelineOptions {
+        TimelineOptions {
             parsers_dir: self.parsers.clone(),
             tmf_dir: self.tmf.clone(),
         }
@@ -70,10 +73,11 @@ impl DecodeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Session, clock, buffers, counts per provider and header kind, and what was skipped.
+    /// Timeline, clock, buffers, counts per provider and header kind, and what was skipped.
     Info {
-        /// Trace file (`-` reads it from standard input).
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it): one section each, then totals.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// One JSON object (key `events` is the total event count).
         #[arg(long)]
         json: bool,
@@ -82,8 +86,9 @@ pub enum Command {
     },
     /// Write events (optionally filtered) to a file: text, csv, jsonl, or a filtered etl.
     Export {
-        /// Trace file (`-` reads it from standard input).
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it), merged in time order.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Output path; the format follows its extension unless --format is given. `-`
         /// writes to standard output (then --format is required).
         #[arg(short = 'o', long)]
@@ -101,13 +106,22 @@ pub enum Command {
     /// Why did ARR answer 502.3? WinHTTP timeouts, refused or unreachable backends, aborted
     /// connections, TLS and DNS failures, with the frames that show it.
     Diagnose {
-        /// Trace file (`-` reads it from standard input).
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it), diagnosed together.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// The findings as one JSON object.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
         decode: DecodeArgs,
+    },
+    /// List the fields filters, columns and exports use: names, aliases, type, unit, the layer
+    /// that computes them. PATTERN keeps those whose names or description contain it.
+    Fields {
+        pattern: Option<String>,
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
     },
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
@@ -157,123 +171,118 @@ fn is_broken_pipe(e: &CliError) -> bool {
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
-        Some(Command::Info { file, json, decode }) => {
-            let input = Input::resolve(&file)?;
-            run_info(input.path(), json, &decode)
-        }
+        Some(Command::Info {
+            files,
+            json,
+            decode,
+        }) => run_info(&inputs(&files)?, json, &decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
-        Some(Command::Diagnose { file, json, decode }) => {
-            let input = Input::resolve(&file)?;
-            run_diagnose(input.path(), json, &decode)
-        }
+        Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
+        Some(Command::Diagnose {
+            files,
+            json,
+            decode,
+        }) => run_diagnose(&inputs(&files)?, json, &decode),
         Some(Command::Export {
-            file,
+            files,
             output,
             filter,
             format,
             force,
             decode,
-        }) => {
-            let input = Input::resolve(&file)?;
-            run_export(
-                input.path(),
-                &output,
-                filter.as_deref(),
-                format,
-                force,
-                &decode,
-            )
-        }
+        }) => run_export(
+            &inputs(&files)?,
+            &output,
+            filter.as_deref(),
+            format,
+            force,
+            &decode,
+        ),
         None => {
-            let Some(file) = cli.view.file.clone() else {
+            if cli.view.files.is_empty() {
                 return Err(CliError(
-                    "no trace file given. Usage: etlview FILE (see etlview --help)".into(),
+                    "no trace file given. Usage: etlview FILE... or etlview FOLDER (see etlview --help)"
+                        .into(),
                 ));
-            };
-            let input = Input::resolve(&file)?;
-            run_print(input.path(), &cli.view)
+            }
+            run_print(&inputs(&cli.view.files)?, &cli.view)
         }
     }
 }
 
-/// The trace to read: a path, or standard input (`-`) copied into a temporary file (the
-/// reader maps whole files; a pipe cannot be mapped or read twice).
-enum Input {
-    Path(PathBuf),
-    Stdin(tempfile::TempPath),
+/// The files named on the command line, a folder standing for every `.etl` file in it
+/// (sorted by name), `-` for standard input. An empty folder is an error that says so.
+pub fn inputs(paths: &[PathBuf]) -> Result<stdin::Inputs, CliError> {
+    stdin::Inputs::with_stdin(expand_folders(paths)?, paths)
 }
 
-impl Input {
-    fn resolve(file: &Path) -> Result<Input, CliError> {
-        if file != Path::new("-") {
-            return Ok(Input::Path(file.to_path_buf()));
+fn expand_folders(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
         }
-        let stdin = io::stdin();
-        if stdin.is_terminal() {
-            return Err(CliError(
-                "`-` reads the trace from standard input, but it is a terminal: pipe a file in (`cat trace.etl | etlview -`)".into(),
-            ));
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| CliError(format!("cannot list the folder {}: {e}", shown(path))))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("etl")))
+            .collect();
+        if found.is_empty() {
+            return Err(CliError(format!(
+                "the folder {} holds no .etl file: name the trace files to open",
+                shown(path)
+            )));
         }
-        let mut temp = tempfile::Builder::new()
-            .prefix("etlview-stdin-")
-            .suffix(".etl")
-            .tempfile()
-            .map_err(|e| {
-                CliError(format!(
-                    "cannot create a temporary file for standard input: {e}"
-                ))
-            })?;
-        let bytes = io::copy(&mut stdin.lock(), temp.as_file_mut()).map_err(|e| {
-            CliError(format!(
-                "reading the trace from standard input into {}: {e}",
-                temp.path().display()
-            ))
-        })?;
-        eprintln!(
-            "etlview: note: read {bytes} bytes from standard input into a temporary file (removed on exit)"
-        );
-        Ok(Input::Stdin(temp.into_temp_path()))
+        found.sort();
+        files.extend(found);
     }
-
-    fn path(&self) -> &Path {
-        match self {
-            Input::Path(p) => p,
-            Input::Stdin(t) => t,
-        }
-    }
+    Ok(files)
 }
 
-fn open(file: &Path, decode: &DecodeArgs) -> Result<Session, CliError> {
-    let session = Session::open(file, decode.options())?;
-    for w in &session.parser_warnings {
+/// A path for a message on the terminal (control characters neutralised).
+fn shown(path: &Path) -> String {
+    etl::sanitize::for_terminal(&path.display().to_string()).into_owned()
+}
+
+/// Opens the files on one timeline; warnings and damage go to stderr.
+fn open(files: &[PathBuf], decode: &DecodeArgs) -> Result<Timeline, CliError> {
+    let session = Timeline::open_all(files, decode.options())?;
+    for w in &session.parser_warnings() {
         eprintln!("etlview: warning: {}", etl::sanitize::for_terminal(w));
     }
-    let issues = session.trace().issues();
-    if !issues.is_empty() {
-        let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
-        eprintln!(
-            "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes); see `etlview info` for offsets",
-            file.display(),
-            issues.len()
-        );
+    for source in session.sources() {
+        let issues = source.trace().issues();
+        if !issues.is_empty() {
+            let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
+            eprintln!(
+                "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes); see `etlview info` for offsets",
+                shown(&source.meta.path),
+                issues.len()
+            );
+        }
     }
     Ok(session)
 }
 
-fn run_info(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
-    let session = open(file, decode)?;
-    let report = info::report_for_session(&session, &file.display().to_string());
+fn run_info(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+    let session = open(files, decode)?;
+    let reports = info::reports_for_timeline(&session);
     let mut out = io::stdout().lock();
+    match (json, reports.as_slice()) {
+        (true, [one]) => serde_json::to_writer_pretty(&mut out, one)?,
+        (true, _) => serde_json::to_writer_pretty(&mut out, &info::Combined::of(&reports))?,
+        (false, [one]) => out.write_all(info::render_text(one).as_bytes())?,
+        (false, _) => out.write_all(info::render_combined(&reports).as_bytes())?,
+    }
     if json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
-    } else {
-        out.write_all(info::render_text(&report).as_bytes())?;
     }
     Ok(Outcome::Ok)
 }
 
-fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
+fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
     let binary = match args.format {
         Format::Etl => Some("etl"),
         Format::Pcapng => Some("pcapng"),
@@ -282,7 +291,7 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
     if let Some(ext) = binary {
         return Err(CliError(format!(
             "`--format {ext}` writes a binary file: use `export -o FILE.{ext}` (etlview export {} -o FILE.{ext})",
-            file.display()
+            files.iter().map(|f| shown(f)).collect::<Vec<_>>().join(" ")
         )));
     }
     let stdout = io::stdout();
@@ -292,11 +301,11 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
                 "etlview: note: --filter applies to printed output; in the viewer press `f` to filter"
             );
         }
-        return crate::tui::run(file, args.decode.options())
+        return crate::tui::run(files, args.decode.options())
             .map(|()| Outcome::Ok)
             .map_err(|e| CliError(format!("{e:#}")));
     }
-    let session = open(file, &args.decode)?;
+    let session = open(files, &args.decode)?;
     let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let compiled = compile_filter(&session, args.filter.as_deref())?;
     let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
@@ -305,6 +314,41 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
         eprintln!("etlview: {matched} of {} events matched", session.len());
     }
     Ok(if matched == 0 && compiled.is_some() {
+        Outcome::NothingMatched
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn run_fields(pattern: Option<&str>, json: bool) -> Result<Outcome, CliError> {
+    use crate::fields::registry;
+    let fields = registry::matching(pattern);
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &fields)?;
+        writeln!(out)?;
+    } else {
+        for f in &fields {
+            let unit = f.unit.map(|u| format!(" ({u})")).unwrap_or_default();
+            let ty = format!(
+                "{}{unit}",
+                serde_json::to_value(f.ty)?.as_str().unwrap_or("")
+            );
+            let layer = serde_json::to_value(f.layer)?;
+            writeln!(
+                out,
+                "{:<28} {:<18} {:<10} {}",
+                f.name,
+                ty,
+                layer.as_str().unwrap_or(""),
+                f.description
+            )?;
+            if !f.aliases.is_empty() {
+                writeln!(out, "{:<28} also: {}", "", f.aliases.join(", "))?;
+            }
+        }
+    }
+    Ok(if fields.is_empty() {
         Outcome::NothingMatched
     } else {
         Outcome::Ok
@@ -349,7 +393,7 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
 
 /// Compiles `--filter`; a bad filter is an error showing the expression and a caret.
 fn compile_filter(
-    session: &Session,
+    session: &Timeline,
     expr: Option<&str>,
 ) -> Result<Option<crate::filter::Compiled>, CliError> {
     let Some(expr) = expr.filter(|e| !e.trim().is_empty()) else {
@@ -385,7 +429,7 @@ fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
 }
 
 fn run_export(
-    file: &Path,
+    files: &[PathBuf],
     output: &Path,
     filter: Option<&str>,
     format: Option<Format>,
@@ -402,17 +446,23 @@ fn run_export(
     if output.is_dir() {
         return Err(CliError(format!(
             "{} is a directory: give a file name inside it, e.g. {}",
-            output.display(),
-            output.join("events.csv").display()
+            shown(output),
+            shown(&output.join("events.csv"))
         )));
     }
     let format = format_for(output, format)?;
-    let session = open(file, decode)?;
+    if format == Format::Etl && files.len() > 1 {
+        return Err(CliError(format!(
+            "an .etl export takes one trace: its header and clock are that file's. Export each file on its own, or use .jsonl/.csv/.pcapng for {} files together",
+            files.len()
+        )));
+    }
+    let session = open(files, decode)?;
     let compiled = compile_filter(&session, filter)?;
     let mut pending = if to_stdout {
         None
     } else {
-        Some(PendingOutput::create(output, file, force)?)
+        Some(PendingOutput::create(output, files, force)?)
     };
     let mut stdout = io::stdout().lock();
     let mut sink: &mut dyn Write = match pending.as_mut() {
@@ -424,7 +474,9 @@ fn run_export(
     let matched;
     match format {
         Format::Etl => {
-            let (bytes, summary) = crate::export::etl::filtered_etl(session.trace(), |e| {
+            // One source (checked above): its local frames are the global ones.
+            let trace = session.sources()[0].trace();
+            let (bytes, summary) = crate::export::etl::filtered_etl(trace, |e| {
                 bar.inc(1);
                 compiled.as_ref().is_none_or(|c| c.matches(&session, *e))
             })?;
@@ -450,7 +502,11 @@ fn run_export(
             if frames.is_empty() && compiled.is_none() {
                 return Err(CliError(format!(
                     "{} holds no captured packets (NDIS-PacketCapture or pktmon events): nothing to write as pcapng",
-                    file.display()
+                    files
+                        .iter()
+                        .map(|f| shown(f))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             let mut out = io::BufWriter::new(&mut sink);
@@ -486,7 +542,7 @@ fn run_export(
     } else {
         output.display().to_string()
     };
-    let skipped = session.trace().issues().len();
+    let skipped = session.issue_count();
     eprintln!(
         "etlview: wrote {matched} of {total} events to {output_name}{}",
         if skipped > 0 {
@@ -511,9 +567,9 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+fn run_diagnose(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
     use crate::analysis::diagnose;
-    let session = open(file, decode)?;
+    let session = open(files, decode)?;
     if !has_winhttp_events(&session) {
         eprintln!(
             "etlview: no WinHTTP or WebIO events in this trace: diagnose reads Microsoft-Windows-WinHttp and Microsoft-Windows-WebIO events (capture them with `netsh trace start scenario=InternetClient_dbg`, or the providers by name)"
@@ -536,11 +592,13 @@ fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome,
 }
 
 /// True when some event comes from the WinHTTP or WebIO provider (what `diagnose` reads).
-fn has_winhttp_events(session: &Session) -> bool {
-    session.trace().events().any(|e| {
-        session.decoder().provider_name(&e).is_some_and(|name| {
-            name.eq_ignore_ascii_case("Microsoft-Windows-WinHttp")
-                || name.eq_ignore_ascii_case("Microsoft-Windows-WebIO")
+fn has_winhttp_events(session: &Timeline) -> bool {
+    session.sources().iter().any(|source| {
+        source.trace().events().any(|e| {
+            source.decoder().provider_name(&e).is_some_and(|name| {
+                name.eq_ignore_ascii_case("Microsoft-Windows-WinHttp")
+                    || name.eq_ignore_ascii_case("Microsoft-Windows-WebIO")
+            })
         })
     })
 }

@@ -31,90 +31,6 @@ pub fn has_protocol(frame: &Frame, word: &str) -> bool {
     dissect(frame).has_protocol(word)
 }
 
-const IP_FIELDS: &[&str] = &[
-    "address",
-    "addr",
-    "sourceaddress",
-    "src",
-    "destinationaddress",
-    "dst",
-    "ttl",
-    "hoplimit",
-    "protocol",
-    "nextheader",
-];
-const TCP_FIELDS: &[&str] = &[
-    "port",
-    "srcport",
-    "dstport",
-    "sourceport",
-    "destinationport",
-    "seqnumber",
-    "acknumber",
-    "window",
-    "payloadlength",
-    "flags.syn",
-    "flags.ack",
-    "flags.fin",
-    "flags.reset",
-    "flags.rst",
-    "flags.push",
-    "flags.psh",
-    "flags.urgent",
-    "flags.urg",
-];
-const UDP_FIELDS: &[&str] = &[
-    "port",
-    "srcport",
-    "dstport",
-    "sourceport",
-    "destinationport",
-    "payloadlength",
-];
-const DNS_FIELDS: &[&str] = &["queryname", "qrecord.questionname", "id", "flags.response"];
-const HTTP_FIELDS: &[&str] = &[
-    "request.command",
-    "request.method",
-    "request.uri",
-    "request.host",
-    "request.version",
-    "response.statuscode",
-    "response.reason",
-];
-const ETHERNET_FIELDS: &[&str] = &[
-    "address",
-    "addr",
-    "sourceaddress",
-    "destinationaddress",
-    "src",
-    "dst",
-    "ethertype",
-    "type",
-];
-const TLS_FIELDS: &[&str] = &["sni", "servername"];
-
-/// Field names per layer word.
-const LAYERS: &[(&str, &[&str])] = &[
-    ("ipv4", IP_FIELDS),
-    ("ipv6", IP_FIELDS),
-    ("tcp", TCP_FIELDS),
-    ("udp", UDP_FIELDS),
-    ("dns", DNS_FIELDS),
-    ("http", HTTP_FIELDS),
-    ("ethernet", ETHERNET_FIELDS),
-    ("eth", ETHERNET_FIELDS),
-    ("tls", TLS_FIELDS),
-];
-
-/// Every packet field path a filter can name (`tcp.port`, `http.response.statuscode`), for
-/// validating names and "did you mean" suggestions.
-pub fn field_names() -> Vec<String> {
-    LAYERS
-        .iter()
-        .flat_map(|(layer, names)| names.iter().map(move |n| format!("{layer}.{n}")))
-        .collect()
-}
-
 impl Dissection<'_> {
     /// See [`field_values`].
     pub fn field_values(&self, path: &str) -> Option<Vec<FieldValue>> {
@@ -182,8 +98,20 @@ impl Dissection<'_> {
     }
 
     fn ip_values(&self, v4: bool, rest: &str) -> Option<Vec<FieldValue>> {
+        const NAMES: &[&str] = &[
+            "address",
+            "addr",
+            "sourceaddress",
+            "src",
+            "destinationaddress",
+            "dst",
+            "ttl",
+            "hoplimit",
+            "protocol",
+            "nextheader",
+        ];
         let Some(ip) = self.ip.filter(|ip| ip.source.is_ipv4() == v4) else {
-            return known(rest, IP_FIELDS);
+            return known(rest, NAMES);
         };
         let text = |a: IpAddr| FieldValue::Str(a.to_string());
         Some(match rest {
@@ -203,7 +131,19 @@ impl Dissection<'_> {
             ether_type,
         }) = self.link
         else {
-            return known(rest, ETHERNET_FIELDS);
+            return known(
+                rest,
+                &[
+                    "address",
+                    "addr",
+                    "sourceaddress",
+                    "destinationaddress",
+                    "src",
+                    "dst",
+                    "ethertype",
+                    "type",
+                ],
+            );
         };
         Some(match rest {
             "address" | "addr" => vec![
@@ -218,6 +158,26 @@ impl Dissection<'_> {
     }
 
     fn tcp_values(&self, rest: &str) -> Option<Vec<FieldValue>> {
+        const NAMES: &[&str] = &[
+            "port",
+            "srcport",
+            "dstport",
+            "sourceport",
+            "destinationport",
+            "seqnumber",
+            "acknumber",
+            "window",
+            "payloadlength",
+            "flags.syn",
+            "flags.ack",
+            "flags.fin",
+            "flags.reset",
+            "flags.rst",
+            "flags.push",
+            "flags.psh",
+            "flags.urgent",
+            "flags.urg",
+        ];
         let Some(Transport::Tcp {
             source_port,
             destination_port,
@@ -228,7 +188,7 @@ impl Dissection<'_> {
             payload,
         }) = self.transport
         else {
-            return known(rest, TCP_FIELDS);
+            return known(rest, NAMES);
         };
         let int = |v: i128| vec![FieldValue::Int(v)];
         let bit = |b: bool| int(i128::from(b));
@@ -254,13 +214,21 @@ impl Dissection<'_> {
     }
 
     fn udp_values(&self, rest: &str) -> Option<Vec<FieldValue>> {
+        const NAMES: &[&str] = &[
+            "port",
+            "srcport",
+            "dstport",
+            "sourceport",
+            "destinationport",
+            "payloadlength",
+        ];
         let Some(Transport::Udp {
             source_port,
             destination_port,
             payload,
         }) = self.transport
         else {
-            return known(rest, UDP_FIELDS);
+            return known(rest, NAMES);
         };
         let int = |v: i128| vec![FieldValue::Int(v)];
         Some(match rest {
@@ -276,11 +244,12 @@ impl Dissection<'_> {
     }
 
     fn dns_values(&self, rest: &str) -> Option<Vec<FieldValue>> {
+        const NAMES: &[&str] = &["queryname", "qrecord.questionname", "id", "flags.response"];
         let Some(Application::Dns {
             message: Some(m), ..
         }) = &self.application
         else {
-            return known(rest, DNS_FIELDS);
+            return known(rest, NAMES);
         };
         Some(match rest {
             "queryname" | "qrecord.questionname" => m
@@ -295,6 +264,15 @@ impl Dissection<'_> {
     }
 
     fn http_values(&self, rest: &str) -> Option<Vec<FieldValue>> {
+        const NAMES: &[&str] = &[
+            "request.command",
+            "request.method",
+            "request.uri",
+            "request.host",
+            "request.version",
+            "response.statuscode",
+            "response.reason",
+        ];
         let str1 = |s: &str| vec![FieldValue::Str(s.to_string())];
         match (&self.application, rest) {
             (
@@ -316,7 +294,7 @@ impl Dissection<'_> {
             (Some(Application::Http(HttpLine::Response { reason, .. })), "response.reason") => {
                 Some(str1(reason))
             }
-            _ => known(rest, HTTP_FIELDS),
+            _ => known(rest, NAMES),
         }
     }
 
@@ -328,7 +306,7 @@ impl Dissection<'_> {
                     .map(|s| FieldValue::Str(s.clone()))
                     .collect(),
             ),
-            _ => known(rest, TLS_FIELDS),
+            _ => known(rest, &["sni", "servername"]),
         }
     }
 }

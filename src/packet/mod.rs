@@ -23,10 +23,7 @@ pub use dissect::{
     Application, ArpInfo, Dissection, IpInfo, LinkInfo, TcpFlags, Transport, dissect,
 };
 pub use dns::{DnsAnswer, DnsData, DnsMessage, DnsQuestion};
-pub use fields::{
-    Conversation, FieldValue, conversations, field_names as packet_field_names, field_values,
-    has_protocol,
-};
+pub use fields::{Conversation, FieldValue, conversations, field_values, has_protocol};
 pub use frames::{NDIS_PROVIDER, PKTMON_PROVIDER, frame_of, frames};
 pub use http::HttpLine;
 pub use pcapng::{PcapStats, write_pcapng};

@@ -132,6 +132,7 @@ fn input_action(app: &mut App, action: Action) {
         Action::CursorHome => line.home(),
         Action::CursorEnd => line.end(),
         Action::ClearInput => line.set(""),
+        Action::Complete if bar == Bar::Filter => complete_filter_word(app),
         Action::HistoryOlder if bar == Bar::Filter => {
             if let Some(older) = app.filter.history.older(&before).map(str::to_string) {
                 app.filter.input.set(&older);
@@ -168,6 +169,34 @@ fn input_action(app: &mut App, action: Action) {
             }
         }
         _ => {}
+    }
+}
+
+/// Tab in the filter bar: field names from the registry, then the names of this timeline's
+/// providers and payload fields; several candidates are listed in the message line.
+fn complete_filter_word(app: &mut App) {
+    let mut names: Vec<String> = crate::fields::registry::canonical_names()
+        .map(str::to_string)
+        .collect();
+    if let Some(session) = &app.session
+        && app.filter.ready
+    {
+        names.extend(session.catalog().display_names.iter().cloned());
+    }
+    let shown = app.filter.input.complete(&names);
+    if shown.len() > 1 {
+        let mut list = shown
+            .iter()
+            .take(12)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("  ");
+        if shown.len() > 12 {
+            list.push_str(&format!("  (+{} more)", shown.len() - 12));
+        }
+        app.message = Some(Message::Info(
+            etl::sanitize::for_terminal(&list).into_owned(),
+        ));
     }
 }
 
@@ -333,7 +362,7 @@ pub fn apply_filter(app: &mut App, expr: &str) {
 
 /// The whole file replaces its preview: the cursor stays where it was, and a filter that was
 /// applied or running is run again over every event (views are recomputed when next opened).
-fn replace_preview(app: &mut App, session: Arc<crate::timeline::Session>) {
+fn replace_preview(app: &mut App, session: Arc<crate::timeline::Timeline>) {
     let frame = app.selected_frame();
     let offset = app.offset;
     let filter = match app.filter.running.take() {

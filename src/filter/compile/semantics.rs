@@ -167,37 +167,14 @@ pub(super) fn netmon_ticks(path: &str, field: &FieldRef, lit: Lit) -> Lit {
     }
 }
 
-/// A packet field path under a packet protocol (`tcp.prot`): an error naming the closest
-/// packet field when it is not one.
-pub(super) fn check_packet_field(path: &str, span: &Span) -> Result<(), FilterError> {
-    let names = crate::packet::packet_field_names();
-    if names.iter().any(|n| n == path) {
-        return Ok(());
-    }
-    let layer = path.split('.').next().unwrap_or("");
-    let same_layer: Vec<&str> = names
-        .iter()
-        .map(String::as_str)
-        .filter(|n| n.split('.').next() == Some(layer))
-        .collect();
-    let mut err = FilterError::new(
-        span.clone(),
-        format!("unknown field `{path}`: `{layer}` has no such field"),
-    )
-    .with_expected(same_layer.iter().copied());
-    if let Some(s) = suggest(path, &same_layer).or_else(|| closest_by_tail(path, &same_layer)) {
-        err = err.with_suggestion(s);
-    }
-    Err(err)
-}
-
 /// `http.response.code` → `http.response.statuscode`: a candidate sharing all but the last
 /// segment whose last segment contains the typed one.
-fn closest_by_tail<'a>(path: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(super) fn closest_by_tail<'a>(path: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let (head, tail) = path.rsplit_once('.')?;
     candidates.iter().copied().find(|c| {
-        c.rsplit_once('.')
-            .is_some_and(|(h, t)| h == head && t.contains(tail))
+        c.rsplit_once('.').is_some_and(|(h, t)| {
+            h.eq_ignore_ascii_case(head) && t.to_lowercase().contains(&tail.to_lowercase())
+        })
     })
 }
 

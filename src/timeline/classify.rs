@@ -1,12 +1,26 @@
 //! Failure and warning classification: the marks computed at open and the tests behind them.
 
-use super::{Session, Severity, WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use uuid::{Uuid, uuid};
+
+use super::{Severity, Source, Timeline};
 use decode::trace_text;
 use decode::value::{IntFormat, Value};
 use decode::{DecodedBy, DecodedEvent};
 use etl::ProviderId;
 
-impl Session {
+pub const WINHTTP_PROVIDER: Uuid = uuid!("7d44233d-3055-4b9c-ba64-0d47ca40a232");
+pub const WEBIO_PROVIDER: Uuid = uuid!("50b3e73c-9370-461d-bb9f-26f32d68887d");
+
+/// Microsoft-Windows-TCPIP: its connect/timeout events carry an NTSTATUS `Status`.
+const TCPIP_PROVIDER: Uuid = uuid!("2f07e2ee-15db-40f1-90ef-9d7ba282188a");
+
+/// Providers whose events are decoded when marks are computed: WinHTTP/WebIO trace text and
+/// error fields (WebIO `Error`, WinHTTP `Result`, TCPIP `Status`).
+pub(super) fn is_text_provider(p: ProviderId) -> bool {
+    matches!(p, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER || g == TCPIP_PROVIDER)
+}
+
+impl Timeline {
     /// Failure and warning events, in time order.
     pub fn severity_marks(&self) -> &[(u32, Severity)] {
         &self.marks
@@ -21,16 +35,18 @@ impl Session {
             _ => None,
         }
     }
+}
 
+impl Source {
+    /// Severity of one of this file's events (local frame).
     pub(super) fn classify(&self, frame: usize) -> Option<Severity> {
-        let e = self.event(frame)?;
+        let e = self.trace.event(frame)?;
         let by_level = match e.header.level {
             1 | 2 if !e.header.kind.is_kernel() => Some(Severity::Failure),
             3 if !e.header.kind.is_kernel() => Some(Severity::Warning),
             _ => None,
         };
-        let text_provider = decodes_for_marks(&e.header.provider);
-        if !text_provider {
+        if !is_text_provider(e.header.provider) {
             return by_level;
         }
         let decoded = self.decode(&e);
@@ -39,7 +55,7 @@ impl Session {
 }
 
 /// The numeric error code held by a value typed as one (Win32 error, NTSTATUS, HRESULT).
-pub(super) fn error_value(value: &Value) -> Option<u32> {
+pub fn error_value(value: &Value) -> Option<u32> {
     match value {
         Value::UInt {
             value,
@@ -53,14 +69,6 @@ pub(super) fn error_value(value: &Value) -> Option<u32> {
         } => Some(*value as u32),
         _ => None,
     }
-}
-
-/// Microsoft-Windows-TCPIP: its connect/timeout events carry an NTSTATUS `Status`.
-const TCPIP_PROVIDER: uuid::Uuid = uuid::uuid!("2f07e2ee-15db-40f1-90ef-9d7ba282188a");
-
-/// Providers whose events are decoded when marks are computed: trace text and error fields.
-pub(super) fn decodes_for_marks(p: &ProviderId) -> bool {
-    matches!(p, ProviderId::Guid(g) if *g == WINHTTP_PROVIDER || *g == WEBIO_PROVIDER || *g == TCPIP_PROVIDER)
 }
 
 /// Field names that hold an error code even when the schema types them as plain integers
@@ -80,7 +88,7 @@ const PENDING_CODES: &[u32] = &[997, 259];
 
 /// The error code a field holds: typed as one, or a plain integer in a field named like one
 /// whose value the error table knows (so counters and flags are not read as codes).
-pub(super) fn named_error_value(name: &str, value: &Value) -> Option<u32> {
+pub fn named_error_value(name: &str, value: &Value) -> Option<u32> {
     if let Some(code) = error_value(value) {
         return Some(code);
     }
