@@ -331,3 +331,25 @@ fn clr_stack_walks_keep_frame_count_frames() {
     // 54165 in perfview-net45-x86-kernel-clr.etl, 14983 in perfview-net452-x64-compressed.etl.
     assert_eq!(checked, 54165 + 14983);
 }
+
+/// A kernel Thread event's `ThreadName` (a trailing optional string) is a string, not a
+/// one-element array.
+#[test]
+fn thread_names_are_strings() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let session = open(&shared, "airbus-shutdown-perfdiag-kernel.etl");
+    let mut named = 0;
+    for e in session.events() {
+        if let Some(v) = session.decode(&e).get("ThreadName") {
+            assert!(
+                matches!(v, etlview::decode::value::Value::String(_)),
+                "frame {}: {v:?}",
+                e.frame + 1
+            );
+            named += 1;
+        }
+    }
+    assert!(named > 0);
+}
