@@ -123,6 +123,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script: `etlview completions bash > /etc/bash_completion.d/etlview`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `etlview man | man -l -`.
+    Man,
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
         /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT, or
@@ -178,6 +185,17 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         }) => run_info(&inputs(&files)?, json, &decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
         Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "etlview", &mut io::stdout().lock());
+            Ok(Outcome::Ok)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut io::stdout().lock())?;
+            Ok(Outcome::Ok)
+        }
         Some(Command::Diagnose {
             files,
             json,
@@ -296,12 +314,7 @@ fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
     }
     let stdout = io::stdout();
     if stdout.is_terminal() && !args.print {
-        if args.filter.is_some() {
-            eprintln!(
-                "etlview: note: --filter applies to printed output; in the viewer press `f` to filter"
-            );
-        }
-        return crate::tui::run(files, args.decode.options())
+        return crate::tui::run(files, args.decode.options(), args.filter.as_deref())
             .map(|()| Outcome::Ok)
             .map_err(|e| CliError(format!("{e:#}")));
     }
