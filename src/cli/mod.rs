@@ -583,13 +583,13 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 fn run_diagnose(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
     use crate::analysis::diagnose;
     let session = open(files, decode)?;
+    let report = diagnose::diagnose(&session);
     if !has_winhttp_events(&session) {
+        // Packets alone can still show a failure (the report then has findings).
         eprintln!(
             "etlview: no WinHTTP or WebIO events in this trace: diagnose reads Microsoft-Windows-WinHttp and Microsoft-Windows-WebIO events (capture them with `netsh trace start scenario=InternetClient_dbg`, or the providers by name)"
         );
-        return Ok(Outcome::NothingMatched);
     }
-    let report = diagnose::diagnose(&session);
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &report)?;
