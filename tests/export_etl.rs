@@ -69,12 +69,21 @@ fn filtered_exports_read_back_exactly() {
         assert_eq!(summary.kept_events, kept.len());
         let back = Trace::from_bytes(bytes.clone()).unwrap();
         assert!(back.issues().is_empty(), "{name}: {:?}", back.issues());
-        // header record + schema records + kept events
+        // header record + schema records + process events + kept events
         assert_eq!(
             back.len(),
-            1 + summary.schema_records + kept.len(),
+            1 + summary.schema_records + summary.context_records + kept.len(),
             "{name}"
         );
+        let context: std::collections::HashSet<Vec<u8>> = session
+            .events()
+            .filter(|e| {
+                e.header.provider == (etlview::etl::ProviderId::Kernel { group: 3 })
+                    && !compiled.matches(&session, *e)
+            })
+            .map(|e| e.record.to_vec())
+            .collect();
+        assert_eq!(context.len(), summary.context_records, "{name}");
         let again: Vec<Vec<u8>> = back
             .events()
             .filter(|e| e.header.hook_id != Some(0) || !e.header.kind.is_kernel())
@@ -83,6 +92,7 @@ fn filtered_exports_read_back_exactly() {
                     != etlview::etl::ProviderId::Guid(etlview::decode::decoder::EVENT_METADATA_GUID)
             })
             .map(|e| e.record.to_vec())
+            .filter(|r| !context.contains(r))
             .collect();
         assert_eq!(again, kept, "{name}: records differ after the round trip");
         // Times are preserved: same clock anchor and frequency.
@@ -103,5 +113,42 @@ fn filtered_exports_read_back_exactly() {
         if let Some(n) = dissect_count(&path) {
             assert_eq!(n, back.len(), "{name}: dissect.etl counts differ");
         }
+    }
+}
+
+/// A filtered export keeps what reading it needs: the kernel process events (so
+/// `UTProcessName` still names processes), the embedded schemas and the header's end time.
+#[test]
+fn filtered_export_keeps_process_names_schemas_and_end_time() {
+    let path = common::workspace_root().join("samples/arr-502-timeout.etl");
+    let session = Timeline::open(&path, TimelineOptions::default()).unwrap();
+    let expr = "Provider == \"Microsoft-Windows-WinHttp\"";
+    let compiled = session.compile_filter(expr).unwrap();
+    let (bytes, summary) = filtered_etl(session.sources()[0].trace(), |e| {
+        compiled.matches(&session, *e)
+    })
+    .unwrap();
+    assert!(summary.context_records > 0, "{summary:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("winhttp.etl");
+    std::fs::write(&out, &bytes).unwrap();
+    let back = Timeline::open(&out, TimelineOptions::default()).unwrap();
+    let end_time = |s: &Timeline| s.sources()[0].trace().logfile().map(|l| l.end_time);
+    assert_eq!(end_time(&back), end_time(&session), "end time kept");
+    assert!(end_time(&back).is_some_and(|t| t > 0));
+    let kept = back
+        .filter(expr, &Default::default(), &|_| {})
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.len(), summary.kept_events);
+    for frame in kept {
+        let e = back.event(frame as usize).unwrap();
+        assert_eq!(
+            back.ut_process_name(&e).as_deref(),
+            Some("w3wp.exe (1432)"),
+            "frame {}",
+            frame + 1
+        );
+        assert_ne!(back.decode(&e).decoded_by, etlview::decode::DecodedBy::None);
     }
 }

@@ -4,6 +4,7 @@
 mod case;
 mod info;
 mod parquet;
+mod stdin;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -33,7 +34,8 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct ViewArgs {
-    /// Trace files to open on one timeline (a folder means every .etl file in it).
+    /// Trace files to open on one timeline (a folder means every .etl file in it; `-` reads
+    /// one from standard input).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Display filter (Network Monitor style), e.g.
@@ -54,11 +56,11 @@ pub struct ViewArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DecodeArgs {
     /// Extra directory of provider manifests (*.man, *.xml) to decode with.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR")]
     pub parsers: Option<PathBuf>,
     /// Directory of WPP trace message format files (*.tmf, made by tracepdb from the
     /// driver's PDB) to format WPP messages with.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR")]
     pub tmf: Option<PathBuf>,
 }
 
@@ -81,6 +83,8 @@ pub enum Command {
         /// One JSON object (key `events` is the total event count).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        decode: DecodeArgs,
     },
     /// Write events (optionally filtered) to a file: text, csv, jsonl, parquet, or a filtered
     /// etl. With --format parquet, many traces (files or folders) convert into OUTPUT as
@@ -91,7 +95,8 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Output path (a folder for Parquet of many traces); the format follows its
-        /// extension unless --format is given.
+        /// extension unless --format is given. `-` writes to standard output (then --format
+        /// is required).
         #[arg(short = 'o', long)]
         output: PathBuf,
         #[arg(short = 'f', long, value_name = "EXPR")]
@@ -104,6 +109,8 @@ pub enum Command {
         /// Computer name written into Parquet rows and the `computer=` folder.
         #[arg(long, value_name = "NAME")]
         computer: Option<String>,
+        #[command(flatten)]
+        decode: DecodeArgs,
     },
     /// Why did ARR answer 502.3? WinHTTP timeouts, refused or unreachable backends, aborted
     /// connections, TLS and DNS failures, with the frames that show it.
@@ -114,6 +121,8 @@ pub enum Command {
         /// The findings as one JSON object.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        decode: DecodeArgs,
     },
     /// Read a case folder at once (per server: IIS logs, Failed Request Tracing, HTTPERR,
     /// applicationHost.config, traces, net.cab), link ARR requests to their member requests
@@ -143,8 +152,9 @@ pub enum Command {
     Man,
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
-        /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT.
-        #[arg(required = true)]
+        /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT, or
+        /// part of a name (WINHTTP_TIMEOUT).
+        #[arg(required = true, allow_negative_numbers = true)]
         codes: Vec<String>,
         /// JSON array of matches per code.
         #[arg(long)]
@@ -188,7 +198,11 @@ fn is_broken_pipe(e: &CliError) -> bool {
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
-        Some(Command::Info { files, json }) => run_info(&inputs(&files)?, json, &cli.view.decode),
+        Some(Command::Info {
+            files,
+            json,
+            decode,
+        }) => run_info(&inputs(&files)?, json, &decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
         Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
         Some(Command::Case { paths, json }) => case::run_case(&paths, json, &cli.view.decode),
@@ -203,9 +217,11 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             clap_mangen::Man::new(Cli::command()).render(&mut io::stdout().lock())?;
             Ok(Outcome::Ok)
         }
-        Some(Command::Diagnose { files, json }) => {
-            run_diagnose(&inputs(&files)?, json, &cli.view.decode)
-        }
+        Some(Command::Diagnose {
+            files,
+            json,
+            decode,
+        }) => run_diagnose(&inputs(&files)?, json, &decode),
         Some(Command::Export {
             files,
             output,
@@ -213,6 +229,7 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             format,
             force,
             computer,
+            decode,
         }) => match parquet::route(&files, &output, format)? {
             parquet::Route::Lines(format) => run_export(
                 &inputs(&files)?,
@@ -220,16 +237,9 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
                 filter.as_deref(),
                 Some(format),
                 force,
-                &cli.view.decode,
+                &decode,
             ),
-            route => parquet::run(
-                route,
-                &output,
-                filter.as_deref(),
-                force,
-                computer,
-                &cli.view.decode,
-            ),
+            route => parquet::run(route, &output, filter.as_deref(), force, computer, &decode),
         },
         None => {
             if cli.view.files.is_empty() {
@@ -244,8 +254,12 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
 }
 
 /// The files named on the command line, a folder standing for every `.etl` file in it
-/// (sorted by name). An empty folder is an error that says so.
-pub fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+/// (sorted by name), `-` for standard input. An empty folder is an error that says so.
+pub fn inputs(paths: &[PathBuf]) -> Result<stdin::Inputs, CliError> {
+    stdin::Inputs::with_stdin(expand_folders(paths)?, paths)
+}
+
+pub(super) fn expand_folders(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for path in paths {
         if !path.is_dir() {
@@ -312,10 +326,15 @@ fn run_info(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcom
 }
 
 fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
-    if matches!(args.format, Format::Etl | Format::Pcapng | Format::Parquet) {
+    let binary = match args.format {
+        Format::Etl => Some("etl"),
+        Format::Pcapng => Some("pcapng"),
+        Format::Parquet => Some("parquet"),
+        _ => None,
+    };
+    if let Some(ext) = binary {
         return Err(CliError(format!(
-            "--format {:?} writes a binary file: use `etlview export {} -o OUT`",
-            args.format,
+            "`--format {ext}` writes a binary file: use `export -o FILE.{ext}` (etlview export {} -o FILE.{ext})",
             files.iter().map(|f| shown(f)).collect::<Vec<_>>().join(" ")
         )));
     }
@@ -384,6 +403,16 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
         let matches = errors::lookup_arg(code)
             .map_err(|e| CliError(format!("cannot read error code `{code}`: {e}")))?;
         any |= !matches.is_empty();
+        if matches.is_empty()
+            && let Ok(errors::ErrQuery::Symbol(name)) = errors::parse_err_arg(code)
+        {
+            match errors::closest_symbol(name) {
+                Some(close) => {
+                    eprintln!("etlview: no error name contains `{name}`: did you mean {close}?")
+                }
+                None => eprintln!("etlview: no error name contains `{name}`"),
+            }
+        }
         if json {
             all.insert(code.clone(), serde_json::to_value(&matches)?);
         } else {
@@ -429,10 +458,11 @@ pub(crate) fn format_for(path: &Path, format: Option<Format>) -> Result<Format, 
         "csv" => Ok(Format::Csv),
         "txt" | "log" | "text" => Ok(Format::Text),
         "etl" => Ok(Format::Etl),
-        "pcapng" => Ok(Format::Pcapng),
+        // Wireshark and tshark read pcapng whatever the file is called.
+        "pcapng" | "pcap" => Ok(Format::Pcapng),
         "parquet" => Ok(Format::Parquet),
         _ => Err(CliError(format!(
-            "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl, .parquet or pass --format",
+            "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl, .pcapng (or .pcap), .parquet or pass --format",
             path.display()
         ))),
     }
@@ -447,6 +477,19 @@ fn run_export(
     decode: &DecodeArgs,
 ) -> Result<Outcome, CliError> {
     use crate::export::output::PendingOutput;
+    let to_stdout = output == Path::new("-");
+    if to_stdout && format.is_none() {
+        return Err(CliError(
+            "`-o -` writes to standard output: say which format with --format (text, csv, jsonl, etl or pcapng)".into(),
+        ));
+    }
+    if output.is_dir() {
+        return Err(CliError(format!(
+            "{} is a directory: give a file name inside it, e.g. {}",
+            shown(output),
+            shown(&output.join("events.csv"))
+        )));
+    }
     let format = format_for(output, format)?;
     if format == Format::Etl && files.len() > 1 {
         return Err(CliError(format!(
@@ -456,7 +499,16 @@ fn run_export(
     }
     let session = open(files, decode)?;
     let compiled = compile_filter(&session, filter)?;
-    let mut pending = PendingOutput::create(output, files, force)?;
+    let mut pending = if to_stdout {
+        None
+    } else {
+        Some(PendingOutput::create(output, files, force)?)
+    };
+    let mut stdout = io::stdout().lock();
+    let mut sink: &mut dyn Write = match pending.as_mut() {
+        Some(p) => p.writer(),
+        None => &mut stdout,
+    };
     let total = session.len();
     let bar = progress_bar(total as u64);
     let matched;
@@ -468,11 +520,11 @@ fn run_export(
                 bar.inc(1);
                 compiled.as_ref().is_none_or(|c| c.matches(&session, *e))
             })?;
-            pending.writer().write_all(&bytes).map_err(CliError::from)?;
+            sink.write_all(&bytes).map_err(CliError::from)?;
             matched = summary.kept_events;
             eprintln!(
-                "etlview: kept {} embedded schema record(s) the exported events need",
-                summary.schema_records
+                "etlview: kept {} embedded schema record(s) the exported events need and {} kernel process event(s) that name their processes",
+                summary.schema_records, summary.context_records
             );
         }
         Format::Pcapng => {
@@ -497,7 +549,7 @@ fn run_export(
                         .join(", ")
                 )));
             }
-            let mut out = io::BufWriter::new(pending.writer());
+            let mut out = io::BufWriter::new(&mut sink);
             let stats = crate::packet::write_pcapng(&frames, &mut out)?;
             out.flush()?;
             drop(out);
@@ -508,24 +560,31 @@ fn run_export(
             );
         }
         _ => {
-            let out = io::BufWriter::with_capacity(1 << 16, pending.writer());
+            let out = io::BufWriter::with_capacity(1 << 16, &mut sink);
             let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
             matched = crate::export::write_rows(&session, format, out, &keep, &|k| bar.inc(k))?;
         }
     }
     bar.finish_and_clear();
-    if matched == 0 && compiled.is_some() {
+    sink.flush()?;
+    if matched == 0 && compiled.is_some() && !to_stdout {
         eprintln!(
             "etlview: no event matched the filter; {} not written",
             output.display()
         );
         return Ok(Outcome::NothingMatched);
     }
-    pending.commit()?;
+    if let Some(pending) = pending {
+        pending.commit()?;
+    }
+    let output_name = if to_stdout {
+        "standard output".to_string()
+    } else {
+        output.display().to_string()
+    };
     let skipped = session.issue_count();
     eprintln!(
-        "etlview: wrote {matched} of {total} events to {}{}",
-        output.display(),
+        "etlview: wrote {matched} of {total} events to {output_name}{}",
         if skipped > 0 {
             format!(" ({skipped} damaged region(s) of the input were skipped; see `etlview info`)")
         } else {
@@ -552,6 +611,12 @@ fn run_diagnose(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Ou
     use crate::analysis::diagnose;
     let session = open(files, decode)?;
     let report = diagnose::diagnose(&session);
+    if !has_winhttp_events(&session) {
+        // Packets alone can still show a failure (the report then has findings).
+        eprintln!(
+            "etlview: no WinHTTP or WebIO events in this trace: diagnose reads Microsoft-Windows-WinHttp and Microsoft-Windows-WebIO events (capture them with `netsh trace start scenario=InternetClient_dbg`, or the providers by name)"
+        );
+    }
     let mut out = io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -563,5 +628,17 @@ fn run_diagnose(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Ou
         Outcome::NothingMatched
     } else {
         Outcome::Ok
+    })
+}
+
+/// True when some event comes from the WinHTTP or WebIO provider (what `diagnose` reads).
+fn has_winhttp_events(session: &Timeline) -> bool {
+    session.sources().iter().any(|source| {
+        source.trace().events().any(|e| {
+            source.decoder().provider_name(&e).is_some_and(|name| {
+                name.eq_ignore_ascii_case("Microsoft-Windows-WinHttp")
+                    || name.eq_ignore_ascii_case("Microsoft-Windows-WebIO")
+            })
+        })
     })
 }

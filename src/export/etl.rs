@@ -1,5 +1,6 @@
-//! A filtered .etl: the original session header, the embedded schemas the kept events need,
-//! and the kept records copied byte for byte.
+//! A filtered .etl: the original session header (with its end time), the embedded schemas the
+//! kept events need, the kernel process events (so process names still resolve), and the kept
+//! records copied byte for byte.
 
 use std::collections::HashSet;
 
@@ -15,7 +16,13 @@ use etl::{Event, HeaderKind, ProviderId, Trace};
 pub struct EtlExportSummary {
     pub kept_events: usize,
     pub schema_records: usize,
+    /// Kernel process events (start, end, rundown) kept beside the selection so that
+    /// `ProcessName`/`UTProcessName` still resolve in the exported file.
+    pub context_records: usize,
 }
+
+/// Kernel Process group (start/end/rundown events name every process id).
+const KERNEL_PROCESS_GROUP: u8 = 0x03;
 
 /// Builds a filtered trace from the events `keep` selects (in time order).
 pub fn filtered_etl(
@@ -31,6 +38,7 @@ pub fn filtered_etl(
         },
     };
     let mut kept = Vec::new();
+    let mut context = 0;
     let mut needed: HashSet<(Uuid, u16, u8)> = HashSet::new();
     let mut first_header_seen = false;
     for e in trace.events() {
@@ -49,8 +57,20 @@ pub fn filtered_etl(
             {
                 needed.insert((g, e.header.id, e.header.version as u8));
             }
-            kept.push(e);
+            kept.push((e, true));
+        } else if e.header.provider
+            == (ProviderId::Kernel {
+                group: KERNEL_PROCESS_GROUP,
+            })
+        {
+            kept.push((e, false));
+            context += 1;
         }
+    }
+    if context == kept.len() {
+        // Nothing selected: no process names to keep either.
+        kept.clear();
+        context = 0;
     }
     let mut writer = EtlWriter::new(options);
     let mut summary = EtlExportSummary::default();
@@ -77,9 +97,10 @@ pub fn filtered_etl(
             summary.schema_records += 1;
         }
     }
-    for e in &kept {
+    for (e, _) in &kept {
         writer.push_raw_record(e.cpu, e.record)?;
     }
-    summary.kept_events = kept.len();
+    summary.kept_events = kept.iter().filter(|(_, selected)| *selected).count();
+    summary.context_records = context;
     Ok((writer.finish(), summary))
 }

@@ -2,7 +2,7 @@
 //! and the filter term of each line.
 
 use super::registry::{self, Builtin as B, FieldType};
-use crate::timeline::{Timeline, error_value, trace_text_of};
+use crate::timeline::{Timeline, named_error_value, trace_text_of};
 use decode::value::Value;
 use decode::{errors, trace_text};
 use etl;
@@ -213,7 +213,9 @@ fn flatten(out: &mut Vec<DetailField>, depth: usize, name: &str, value: &Value) 
         }
         _ => {
             let shown = value.display();
-            let meaning = error_value(value).filter(|&c| c != 0).and_then(meaning_of);
+            let meaning = named_error_value(name, value)
+                .filter(|&c| c != 0)
+                .and_then(meaning_of);
             let filter_term = (depth == 0).then(|| match value.as_u64() {
                 Some(n) if !matches!(value, Value::Mapped { .. }) => format!("{name} == {n}"),
                 _ => format!("{name} == {}", quote(&shown)),

@@ -137,6 +137,7 @@ pub enum LiteralValue {
 }
 
 /// ISO-8601 date-time as written; the date and clock fields are range-checked by the parser.
+/// Accepted forms: [`TIME_FORMS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeLiteral {
     pub year: u16,
@@ -146,9 +147,26 @@ pub struct TimeLiteral {
     pub minute: u8,
     pub second: u8,
     pub nanosecond: u32,
-    /// `None`: the trace's local zone (§3.2); `Some(0)` for `Z`.
+    /// `None`: no zone written (UTC, the zone etlview shows times in, unless `local`);
+    /// `Some(0)` for `Z`.
     pub utc_offset_minutes: Option<i16>,
+    /// Only a time of day was written (`14:32:40`): the date is the trace's first day (in UTC,
+    /// or in the capture's zone when `local`); `year`/`month`/`day` are 0.
+    pub time_of_day_only: bool,
+    /// Marked ` local`: the capture's local time (the trace header's time-zone bias).
+    /// Never set together with a zone.
+    pub local: bool,
 }
+
+/// The time literal forms the parser accepts, for error messages.
+pub const TIME_FORMS: [&str; 6] = [
+    "2024-03-12T14:32:40[.fraction]",
+    "2024-03-12 14:32:40 (space for T)",
+    "14:32:40 (that day of the trace)",
+    "a zone: ...Z or ...+01:00",
+    "... local (the capture's local time)",
+    "any of these in double quotes",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DurationLiteral {

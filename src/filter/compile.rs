@@ -1,6 +1,10 @@
 //! Compiles a parsed filter into a predicate tree once: names resolved, symbols turned into
 //! numbers, regexes built, and a note of whether any payload decoding is needed.
 
+mod semantics;
+
+use std::net::IpAddr;
+
 use regex::Regex;
 use uuid::Uuid;
 
@@ -52,6 +56,11 @@ pub enum Lit {
     },
     /// Seconds.
     Duration(f64),
+    /// An address block (`10.0.0.0/24`): equal when the field's address lies inside.
+    Subnet {
+        addr: IpAddr,
+        prefix_len: u8,
+    },
     /// An error symbol: its code and HRESULT form both match.
     ErrorCode {
         symbol: String,
@@ -185,7 +194,12 @@ fn node(expr: &Expr, catalog: &Catalog) -> Result<Node, FilterError> {
         }
         Expr::InSet(s) => {
             let field = resolve(&s.field.path, catalog, false)?;
-            let members = s.members.iter().map(literal).collect::<Result<_, _>>()?;
+            let path = dotted(&s.field.path);
+            let members = s
+                .members
+                .iter()
+                .map(|m| typed_literal(m, &field, &path, catalog))
+                .collect::<Result<_, _>>()?;
             Node::Pred {
                 field,
                 mask: s.field.mask.as_ref().map(|m| m.value),
@@ -251,10 +265,14 @@ fn compare(c: &ast::Comparison, catalog: &Catalog) -> Result<Node, FilterError> 
         (Operand::Field(f), Operand::Literal(l)) => (f, l, c.op),
         (Operand::Literal(l), Operand::Field(f)) => (f, l, mirror(c.op)),
         (Operand::Field(_), Operand::Field(f)) => {
+            let written = f.path.names().collect::<Vec<_>>().join(".");
             return Err(FilterError::new(
                 f.path.span.clone(),
-                "comparing two fields is not supported: compare a field with a value",
-            ));
+                format!(
+                    "`{written}` reads as a field name, and comparing two fields is not supported: if it is a value, quote it: \"{written}\""
+                ),
+            )
+            .with_suggestion(format!("\"{written}\"")));
         }
         (Operand::Literal(_), Operand::Literal(l)) => {
             return Err(FilterError::new(
@@ -263,10 +281,30 @@ fn compare(c: &ast::Comparison, catalog: &Catalog) -> Result<Node, FilterError> 
             ));
         }
     };
+    let resolved = resolve(&field.path, catalog, false)?;
+    let lit = typed_literal(lit, &resolved, &dotted(&field.path), catalog)?;
     Ok(Node::Pred {
-        field: resolve(&field.path, catalog, false)?,
+        field: resolved,
         mask: field.mask.as_ref().map(|m| m.value),
-        test: Test::Compare(op, literal(lit)?),
+        test: Test::Compare(op, lit),
+    })
+}
+
+/// A literal as the field compared with it reads it: error codes in every form for error
+/// fields, quoted times for `Timestamp`, ticks for Network Monitor's time names.
+fn typed_literal(
+    l: &ast::Literal,
+    field: &FieldRef,
+    path: &str,
+    catalog: &Catalog,
+) -> Result<Lit, FilterError> {
+    let lit = literal(l, catalog)?;
+    Ok(match lit {
+        Lit::Str { raw, .. } if *field == FieldRef::Builtin(fields::Builtin::Timestamp) => {
+            semantics::quoted_time(&raw, catalog, &l.span)?
+        }
+        lit if semantics::is_error_field(field) => semantics::error_literal(lit),
+        lit => semantics::netmon_ticks(path, field, lit),
     })
 }
 
@@ -280,7 +318,7 @@ fn mirror(op: CmpOp) -> CmpOp {
     }
 }
 
-fn literal(l: &ast::Literal) -> Result<Lit, FilterError> {
+fn literal(l: &ast::Literal, catalog: &Catalog) -> Result<Lit, FilterError> {
     Ok(match &l.value {
         LiteralValue::Int { value, .. } => Lit::Int(*value),
         LiteralValue::Float(f) => Lit::Float(*f),
@@ -289,32 +327,21 @@ fn literal(l: &ast::Literal) -> Result<Lit, FilterError> {
             raw: s.clone(),
         },
         LiteralValue::Guid(g) => Lit::Guid(*g),
+        LiteralValue::Ip {
+            addr,
+            prefix_len: Some(prefix_len),
+        } => Lit::Subnet {
+            addr: *addr,
+            prefix_len: *prefix_len,
+        },
         LiteralValue::Ip { addr, .. } => Lit::Str {
             lower: addr.to_string().to_lowercase(),
             raw: addr.to_string(),
         },
-        LiteralValue::Time(t) => {
-            let date = chrono::NaiveDate::from_ymd_opt(
-                i32::from(t.year),
-                u32::from(t.month),
-                u32::from(t.day),
-            )
-            .and_then(|d| {
-                d.and_hms_nano_opt(
-                    u32::from(t.hour),
-                    u32::from(t.minute),
-                    u32::from(t.second),
-                    t.nanosecond,
-                )
-            })
-            .ok_or_else(|| FilterError::new(l.span.clone(), "this date and time does not exist"))?;
-            let utc = date.and_utc()
-                - chrono::Duration::minutes(i64::from(t.utc_offset_minutes.unwrap_or(0)));
-            Lit::Time {
-                filetime: etl::clock::datetime_to_filetime(utc),
-                local: t.utc_offset_minutes.is_none(),
-            }
-        }
+        LiteralValue::Time(t) => Lit::Time {
+            filetime: semantics::filetime_of(t, catalog, &l.span)?,
+            local: t.local,
+        },
         LiteralValue::Duration(d) => Lit::Duration(d.as_seconds()),
         LiteralValue::Symbol(name) => match errors::by_symbol(name) {
             Some(code) => {
@@ -386,10 +413,16 @@ fn resolve(path: &FieldPath, catalog: &Catalog, existence: bool) -> Result<Field
                 names[0].to_uppercase()
             ),
         );
-        if let Some(s) = suggest(&full, &candidates) {
+        if let Some(s) =
+            suggest(&full, &candidates).or_else(|| semantics::closest_by_tail(&full, &candidates))
+        {
             err = err.with_suggestion(s);
         }
         return Err(err);
+    }
+    if names.len() == 2 && names[0] == "property" && path.prefix.is_none() {
+        let shown = path.names().nth(1).unwrap_or_default();
+        return semantics::property(&names[1], shown, catalog, &path.span);
     }
     if path.prefix == Some(ast::PathPrefix::AnyProtocol) || names.len() == 1 {
         let name = &names[0];

@@ -324,6 +324,46 @@ fn value_of(v: &Value) -> Vec<FVal<'_>> {
     }
 }
 
+/// The address in a field's text: `10.0.0.21`, `10.0.0.21:80`, `[fe80::1]:443`.
+fn address_of(text: &str) -> Option<std::net::IpAddr> {
+    let text = text.trim();
+    text.parse()
+        .ok()
+        .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// True when `ip` lies in `net/prefix_len` (IPv4-mapped IPv6 addresses count as IPv4).
+fn in_subnet(ip: std::net::IpAddr, net: std::net::IpAddr, prefix_len: u8) -> bool {
+    use std::net::IpAddr;
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(prefix_len.min(32)))
+                .unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(prefix_len.min(128)))
+                .unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+/// Level 0 ("log always": rundown, metadata, trace text) is not a severity: ordering
+/// comparisons on `Level` never count it; `Level == 0` still finds it.
+fn unordered_level(field: &FieldRef, op: CmpOp, v: &FVal) -> bool {
+    matches!(field, FieldRef::Builtin(Builtin::Level))
+        && matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge)
+        && matches!(v, FVal::Named { raw: 0, .. } | FVal::Int(0))
+}
+
 fn parse_int(s: &str) -> Option<i128> {
     let s = s.trim();
     match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
@@ -399,7 +439,19 @@ fn compare(v: &FVal, op: CmpOp, lit: &Lit, field: &FieldRef) -> bool {
         (FVal::Float(a), Lit::Int(b)) => float(*a, *b as f64),
         (FVal::Str(a), Lit::Str { lower, .. } | Lit::Name(lower)) => text(a, lower),
         (FVal::Str(a), Lit::Int(b)) => parse_int(a).is_some_and(|a| num(a, *b)),
-        (FVal::Str(a), Lit::ErrorCode { symbol, .. }) => text(a, &symbol.to_lowercase()),
+        (FVal::Str(a), Lit::ErrorCode { symbol, values }) => match parse_int(a) {
+            Some(n) => compare(&FVal::Int(n), op, lit, field),
+            None => {
+                !symbol.is_empty() && text(a, &symbol.to_lowercase())
+                    || values.iter().any(|&c| {
+                        decode::errors::symbol_for(c as u32)
+                            .is_some_and(|s| s.eq_ignore_ascii_case(a))
+                    }) && op == CmpOp::Eq
+            }
+        },
+        (FVal::Str(a), Lit::Subnet { addr, prefix_len }) => {
+            op == CmpOp::Eq && address_of(a).is_some_and(|ip| in_subnet(ip, *addr, *prefix_len))
+        }
         (FVal::Str(a), Lit::Guid(g)) => Uuid::parse_str(a.trim_matches(|c| c == '{' || c == '}'))
             .is_ok_and(|u| ordering_holds(op, u.cmp(g))),
         (FVal::Guid(a), Lit::Guid(b)) => ordering_holds(op, a.cmp(b)),
@@ -450,7 +502,9 @@ fn eval_pred(ctx: &EvalCtx, field: &FieldRef, mask: Option<u64>, test: &Test) ->
             }
             !values.iter().any(|v| compare(v, CmpOp::Eq, lit, field))
         }
-        Test::Compare(op, lit) => values.iter().any(|v| compare(v, *op, lit, field)),
+        Test::Compare(op, lit) => values
+            .iter()
+            .any(|v| !unordered_level(field, *op, v) && compare(v, *op, lit, field)),
         Test::In(lits) => values
             .iter()
             .any(|v| lits.iter().any(|l| compare(v, CmpOp::Eq, l, field))),

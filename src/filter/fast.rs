@@ -168,6 +168,13 @@ impl Fast {
                 if let Some(m) = mask {
                     x &= i128::from(*m);
                 }
+                // Level 0 is not a severity (see eval::unordered_level).
+                if *col == Col::Level
+                    && x == 0
+                    && matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge)
+                {
+                    return false;
+                }
                 match op {
                     CmpOp::Eq => x == *v,
                     CmpOp::Ne | CmpOp::ValueNe => x != *v,

@@ -19,7 +19,7 @@ mod condition;
 mod lexer;
 mod literal;
 mod string;
-mod time;
+pub(crate) mod time;
 
 use nom::IResult;
 use nom::error::{ErrorKind, ParseError};

@@ -14,13 +14,26 @@ pub struct Catalog {
     pub providers: BTreeSet<String>,
     /// As shown, for suggestions.
     pub display_names: Vec<String>,
+    /// FILETIME (UTC) of the first event: the day a time of day alone refers to.
+    pub first_filetime: Option<i64>,
+    /// The capture's time-zone bias (minutes, UTC = local + bias) for ` local` times: the
+    /// first source's header.
+    pub local_bias_minutes: i32,
 }
 
 impl Timeline {
     /// Payload field and provider names present in this trace, for the filter compiler.
     pub fn catalog(&self) -> &Catalog {
         self.catalog.get_or_init(|| {
-            let mut catalog = Catalog::default();
+            let mut catalog = Catalog {
+                first_filetime: self.filetime(0),
+                local_bias_minutes: self
+                    .sources
+                    .iter()
+                    .find_map(|s| s.trace.logfile())
+                    .map_or(0, |l| l.timezone_bias_minutes),
+                ..Catalog::default()
+            };
             for source in &self.sources {
                 let mut seen = std::collections::HashSet::new();
                 for e in source.trace.events() {

@@ -11,9 +11,13 @@ use etl::ProviderId;
 pub const WINHTTP_PROVIDER: Uuid = uuid!("7d44233d-3055-4b9c-ba64-0d47ca40a232");
 pub const WEBIO_PROVIDER: Uuid = uuid!("50b3e73c-9370-461d-bb9f-26f32d68887d");
 
-/// Providers whose events carry WinHTTP/WebIO trace text.
+/// Microsoft-Windows-TCPIP: its connect/timeout events carry an NTSTATUS `Status`.
+const TCPIP_PROVIDER: Uuid = uuid!("2f07e2ee-15db-40f1-90ef-9d7ba282188a");
+
+/// Providers whose events are decoded when marks are computed: WinHTTP/WebIO trace text and
+/// error fields (WebIO `Error`, WinHTTP `Result`, TCPIP `Status`).
 pub(super) fn is_text_provider(p: ProviderId) -> bool {
-    matches!(p, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER)
+    matches!(p, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER || g == TCPIP_PROVIDER)
 }
 
 impl Timeline {
@@ -67,6 +71,41 @@ pub fn error_value(value: &Value) -> Option<u32> {
     }
 }
 
+/// Field names that hold an error code even when the schema types them as plain integers
+/// (WebIO's `Error`, WinHTTP's `Result`, TCPIP's `Status`).
+const ERROR_FIELD_NAMES: &[&str] = &[
+    "error",
+    "status",
+    "result",
+    "errorcode",
+    "winerrorvalue",
+    "hresult",
+    "ntstatus",
+];
+
+/// Codes that mean "not finished yet" rather than failure: ERROR_IO_PENDING, STATUS_PENDING.
+const PENDING_CODES: &[u32] = &[997, 259];
+
+/// The error code a field holds: typed as one, or a plain integer in a field named like one
+/// whose value the error table knows (so counters and flags are not read as codes).
+pub fn named_error_value(name: &str, value: &Value) -> Option<u32> {
+    if let Some(code) = error_value(value) {
+        return Some(code);
+    }
+    if !ERROR_FIELD_NAMES
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+    {
+        return None;
+    }
+    let code = match value {
+        Value::UInt { value, .. } => u32::try_from(*value).ok()?,
+        Value::Int { value, .. } => *value as u32,
+        _ => return None,
+    };
+    (code == 0 || decode::errors::best_match(code).is_some()).then_some(code)
+}
+
 /// The free text of a WinHTTP/WebIO trace event (its message, else its first string field).
 pub fn trace_text_of(d: &DecodedEvent) -> Option<&str> {
     if d.decoded_by == DecodedBy::None {
@@ -89,8 +128,8 @@ pub fn classify_decoded(d: &DecodedEvent) -> Option<Severity> {
         );
     let from_fields = d
         .fields()
-        .filter_map(|(_, v)| error_value(v))
-        .any(|c| c != 0 && c != 997 && c != 259)
+        .filter_map(|(name, v)| named_error_value(name, v))
+        .any(|c| c != 0 && !PENDING_CODES.contains(&c))
         .then_some(Severity::Failure);
     from_text.max(from_fields)
 }

@@ -20,7 +20,8 @@ use std::sync::{OnceLock, RwLock};
 
 pub use catalog::Catalog;
 pub use classify::{
-    WEBIO_PROVIDER, WINHTTP_PROVIDER, classify_decoded, error_value, trace_text_of,
+    WEBIO_PROVIDER, WINHTTP_PROVIDER, classify_decoded, error_value, named_error_value,
+    trace_text_of,
 };
 pub use processes::ProcessTable;
 pub use source::{Source, SourceMeta, TimelineOptions};

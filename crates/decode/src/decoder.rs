@@ -7,6 +7,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use uuid::{Uuid, uuid};
 
 use super::event_info::MetadataTable;
+use super::eventsource;
+
+mod counts;
 use super::manifest::SchemaRegistry;
 use super::schema::{EventSchema, SchemaSource};
 use super::tmf::{MessageFormat, TmfSet};
@@ -249,8 +252,10 @@ impl Decoder {
         &self.metadata_errors
     }
 
-    /// Reads the EventMetadata records of a trace (embedded TDH schemas).
+    /// Reads the schemas a trace carries: EventMetadata records (embedded TDH schemas) and
+    /// the manifests .NET EventSource providers send as event 0xFFFE.
     pub fn learn(&mut self, trace: &Trace) {
+        let mut manifests = eventsource::ManifestAssembler::new();
         for e in trace.events() {
             if e.header.provider == ProviderId::Guid(EVENT_METADATA_GUID)
                 && let Err(err) = self.metadata.add_record(e.header.opcode, e.payload())
@@ -258,7 +263,43 @@ impl Decoder {
                 self.metadata_errors
                     .push(format!("frame {}: embedded schema: {err}", e.frame + 1));
             }
+            if let Some(provider) = eventsource_manifest_provider(&e) {
+                match manifests.add(provider, e.payload()) {
+                    Ok(Some(xml)) => self.add_trace_manifest(provider, e.frame, &xml),
+                    Ok(None) => {}
+                    Err(err) => self.metadata_errors.push(format!(
+                        "frame {}: EventSource manifest: {err}",
+                        e.frame + 1
+                    )),
+                }
+            }
         }
+        let registry = &self.registry;
+        self.metadata.correct(|provider, id, version, embedded| {
+            let (manifest, exact) = registry.manifest_event(provider, id, version)?;
+            exact
+                .then(|| counts::corrected_by_manifest(embedded, &manifest))
+                .flatten()
+        });
+    }
+
+    /// Loads a manifest an EventSource provider sent in the trace (completed at `frame`).
+    fn add_trace_manifest(&mut self, provider: Uuid, frame: usize, xml: &str) {
+        let label = format!(
+            "EventSource manifest of {{{provider}}} (frame {})",
+            frame + 1
+        );
+        let mut report = crate::manifest::LoadReport::default();
+        self.registry.add_text(
+            &label,
+            xml,
+            crate::manifest::DefinitionKind::Manifest,
+            &mut report,
+        );
+        self.metadata_errors
+            .extend(report.skipped_files.iter().map(|e| e.to_string()));
+        self.metadata_errors
+            .extend(report.warnings.iter().map(|w| w.to_string()));
     }
 
     /// The provider's name without decoding the payload (cheap).
@@ -316,7 +357,15 @@ impl Decoder {
         let h = &e.header;
         if let Some((schema, exact)) = self.schema_for(e) {
             let decoded = value::decode_payload(&schema, e.payload(), h.pointer_size);
-            let error = decoded.error.as_ref().map(|err| err.to_string());
+            let error = match &decoded.error {
+                Some(err) => Some(err.to_string()),
+                None => counts::trailing_elements(
+                    &schema,
+                    e.payload().len(),
+                    decoded.consumed,
+                    h.pointer_size,
+                ),
+            };
             let values = decoded.fields.into_iter().map(|(_, v)| v).collect();
             // Kernel records are reported under one provider, as TDH does.
             let provider_name = if schema.provider_name.is_empty() || h.kind.is_kernel() {
@@ -385,8 +434,67 @@ impl Decoder {
             d.values = vec![Value::String(text)];
             return d;
         }
+        if eventsource_manifest_provider(e).is_some()
+            && let Ok((envelope, chunk)) = eventsource::envelope(e.payload())
+        {
+            return manifest_chunk_event(provider_name, &envelope, chunk);
+        }
         DecodedEvent::undecoded(provider_name)
     }
+}
+
+/// The provider of an EventSource manifest event (id 0xFFFE, opcode 254).
+fn eventsource_manifest_provider(e: &Event) -> Option<Uuid> {
+    let h = &e.header;
+    match (h.kind, h.provider) {
+        (HeaderKind::EventHeader32 | HeaderKind::EventHeader64, ProviderId::Guid(g))
+            if h.id == eventsource::MANIFEST_EVENT_ID
+                && h.opcode == eventsource::MANIFEST_OPCODE =>
+        {
+            Some(g)
+        }
+        _ => None,
+    }
+}
+
+/// An EventSource manifest event shown with its envelope fields and its chunk of XML.
+fn manifest_chunk_event(
+    provider_name: Option<Arc<str>>,
+    envelope: &eventsource::Envelope,
+    chunk: &[u8],
+) -> DecodedEvent {
+    let byte = |value: u8| Value::UInt {
+        value: u64::from(value),
+        width: 1,
+        format: value::IntFormat::Decimal,
+    };
+    let word = |value: u16| Value::UInt {
+        value: u64::from(value),
+        width: 2,
+        format: value::IntFormat::Decimal,
+    };
+    let mut d = DecodedEvent::undecoded(provider_name);
+    d.decoded_by = DecodedBy::Manifest;
+    d.event_name = Some("ManifestData".into());
+    d.names = Names::Fixed(&[
+        "Format",
+        "MajorVersion",
+        "MinorVersion",
+        "Magic",
+        "TotalChunks",
+        "ChunkNumber",
+        "ManifestData",
+    ]);
+    d.values = vec![
+        byte(envelope.format),
+        byte(envelope.major_version),
+        byte(envelope.minor_version),
+        byte(envelope.magic),
+        word(envelope.total_chunks),
+        word(envelope.chunk_number),
+        Value::String(String::from_utf8_lossy(chunk).into_owned()),
+    ];
+    d
 }
 
 /// A WPP message rendered with its TMF format: the module is the provider, the function the

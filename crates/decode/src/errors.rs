@@ -16,7 +16,10 @@ use thiserror::Error;
 // Reading and answering what a user types for `etlview err`.
 #[path = "errors/query.rs"]
 mod query;
-pub use query::{ErrLookupError, ErrQuery, lookup_arg, parse_err_arg, render_err};
+pub use query::{
+    ErrLookupError, ErrQuery, closest_symbol, lookup_arg, parse_err_arg, render_err,
+    symbols_containing,
+};
 
 /// The shipped table; columns: code_decimal, code_hex, hresult_hex, symbol, family, description.
 const TABLE_TEXT: &str = include_str!("../../../parsers/error-codes.tsv");
@@ -362,7 +365,7 @@ mod tests {
         assert_eq!(table_problems(), &[] as &[TableError]);
         let data_lines = TABLE_TEXT.lines().skip(1).filter(|l| !l.trim().is_empty());
         assert_eq!(table().len(), data_lines.count());
-        assert_eq!(table().len(), 463);
+        assert_eq!(table().len(), 499);
         let expected = [
             "winhttp", "wininet", "winsock", "win32", "ntstatus", "hresult",
         ];

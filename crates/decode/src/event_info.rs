@@ -549,6 +549,15 @@ impl MetadataTable {
         self.maps.insert((info.provider, info.name), map);
     }
 
+    /// Replaces schemas for which `fix` returns a corrected one.
+    pub fn correct(&mut self, fix: impl Fn(&Uuid, u16, u8, &EventSchema) -> Option<EventSchema>) {
+        for ((provider, id, version), schema) in &mut self.events {
+            if let Some(fixed) = fix(provider, *id, *version, schema) {
+                *schema = Arc::new(fixed);
+            }
+        }
+    }
+
     pub fn get(&self, provider: &Uuid, id: u16, version: u8) -> Option<&Arc<EventSchema>> {
         self.events.get(&(*provider, id, version))
     }

@@ -4,6 +4,7 @@
 pub mod decoder;
 pub mod errors;
 pub mod event_info;
+pub mod eventsource;
 pub mod manifest;
 pub mod schema;
 pub mod tmf;

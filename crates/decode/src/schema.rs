@@ -93,7 +93,8 @@ pub enum Count {
     /// (TraceLogging variable arrays).
     PrefixU16,
     /// Elements until the payload ends, possibly none (manifest `count="*"`, an etlview
-    /// extension used for kernel stack frames and variable MOF tails; last field only).
+    /// extension used for kernel stack frames and variable MOF tails; last field only). For a
+    /// string type it means an optional trailing string: one string value, empty if absent.
     Remaining,
 }
 

@@ -33,6 +33,8 @@ pub struct WriterOptions {
     pub clock_type: u32,
     pub cpu_speed_mhz: u32,
     pub timezone_bias_minutes: i32,
+    /// FILETIME of the session's end written in the header; 0 = unknown (unclean stop).
+    pub end_time: i64,
 }
 
 impl WriterOptions {
@@ -63,6 +65,7 @@ impl WriterOptions {
             clock_type: l.clock_type,
             cpu_speed_mhz: l.cpu_speed_mhz,
             timezone_bias_minutes: l.timezone_bias_minutes,
+            end_time: l.end_time,
         }
     }
 }
@@ -85,6 +88,7 @@ impl Default for WriterOptions {
             clock_type: 1,
             cpu_speed_mhz: 3000,
             timezone_bias_minutes: 0,
+            end_time: 0,
         }
     }
 }
@@ -391,7 +395,7 @@ fn logfile_header_payload(o: &WriterOptions) -> Vec<u8> {
     p.extend(version.to_le_bytes());
     p.extend(o.os_version.2.to_le_bytes());
     p.extend(u32::from(o.processors).to_le_bytes());
-    p.extend(0i64.to_le_bytes()); // EndTime (unknown, as for unclean stops)
+    p.extend(o.end_time.to_le_bytes()); // EndTime (0: unknown, as for unclean stops)
     p.extend(156_250u32.to_le_bytes()); // TimerResolution
     p.extend(0u32.to_le_bytes()); // MaximumFileSize
     p.extend(o.log_file_mode.to_le_bytes());

@@ -82,10 +82,11 @@ pub fn etl_file(data: &[u8]) {
         })
     {
         let reread = Trace::from_bytes(bytes).expect("an exported trace opens");
-        // The writer adds the session header record; schemas and kept events are copies.
+        // The writer adds the session header record; schemas, kernel process events and
+        // kept events are copies.
         assert_eq!(
             reread.len(),
-            1 + summary.schema_records + summary.kept_events,
+            1 + summary.schema_records + summary.context_records + summary.kept_events,
             "an exported trace reads back a different number of records"
         );
     }

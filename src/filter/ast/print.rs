@@ -208,16 +208,16 @@ impl Display for IntDisplay {
 
 impl Display for TimeLiteral {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )?;
+        if !self.time_of_day_only {
+            write!(f, "{:04}-{:02}-{:02}T", self.year, self.month, self.day)?;
+        }
+        write!(f, "{:02}:{:02}:{:02}", self.hour, self.minute, self.second)?;
         if self.nanosecond != 0 {
             let fraction = format!("{:09}", self.nanosecond);
             write!(f, ".{}", fraction.trim_end_matches('0'))?;
         }
         match self.utc_offset_minutes {
+            None if self.local => f.write_str(" local"),
             None => Ok(()),
             Some(0) => f.write_char('Z'),
             Some(offset) => {
@@ -402,6 +402,8 @@ mod tests {
             second: 2,
             nanosecond: 638_000_000,
             utc_offset_minutes: None,
+            time_of_day_only: false,
+            local: false,
         };
         assert_eq!(value(LiteralValue::Time(time)), "2011-07-22T14:32:02.638");
         let zoned = |minutes| TimeLiteral {

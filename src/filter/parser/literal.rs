@@ -107,6 +107,9 @@ impl<'s> Parser<'s> {
         {
             return self.time(input);
         }
+        if super::time::looks_like_time_of_day(input) {
+            return self.time(input);
+        }
         if let Some(found) = self.ip(input)? {
             return Ok(found);
         }

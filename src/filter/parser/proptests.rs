@@ -89,9 +89,27 @@ fn time() -> impl Strategy<Value = TimeLiteral> {
         0u8..=59,
         0u32..1_000_000_000,
         zone,
+        any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(year, month, day, hour, minute, second, nanosecond, utc_offset_minutes)| {
+            |(
+                year,
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                nanosecond,
+                utc_offset_minutes,
+                time_of_day_only,
+                local,
+            )| {
+                let (year, month, day) = if time_of_day_only {
+                    (0, 0, 0)
+                } else {
+                    (year, month, day)
+                };
                 TimeLiteral {
                     year,
                     month,
@@ -101,6 +119,8 @@ fn time() -> impl Strategy<Value = TimeLiteral> {
                     second,
                     nanosecond,
                     utc_offset_minutes,
+                    time_of_day_only,
+                    local: local && utc_offset_minutes.is_none(),
                 }
             },
         )

@@ -459,6 +459,8 @@ fn time_literals() {
         second: 22,
         nanosecond: 638_000_000,
         utc_offset_minutes: None,
+        time_of_day_only: false,
+        local: false,
     };
     assert_eq!(time("2011-07-22T14:32:22.638"), base);
     assert_eq!(

@@ -137,12 +137,74 @@ pub fn parse_err_arg(arg: &str) -> Result<ErrQuery<'_>, ErrLookupError> {
     }
 }
 
-/// [`parse_err_arg`] followed by the lookup. An unknown symbol or number gives `Ok(vec![])`.
+/// [`parse_err_arg`] followed by the lookup. A symbol that is no exact name finds the
+/// symbols containing it (`WINHTTP_TIMEOUT`). An unknown symbol or number gives `Ok(vec![])`.
 pub fn lookup_arg(arg: &str) -> Result<Vec<&'static ErrorCode>, ErrLookupError> {
     Ok(match parse_err_arg(arg)? {
         ErrQuery::Value(value) => by_value(value),
-        ErrQuery::Symbol(name) => by_symbol(name).into_iter().collect(),
+        ErrQuery::Symbol(name) => match by_symbol(name) {
+            Some(code) => vec![code],
+            None => symbols_containing(name),
+        },
     })
+}
+
+/// Symbols containing `part` (case-insensitive, at least 3 characters), in table order.
+pub fn symbols_containing(part: &str) -> Vec<&'static ErrorCode> {
+    let part = part.trim().to_ascii_uppercase();
+    if part.len() < 3 {
+        return Vec::new();
+    }
+    TABLE
+        .rows
+        .iter()
+        .filter(|row| row.symbol.to_ascii_uppercase().contains(&part))
+        .collect()
+}
+
+/// The known symbol closest to a misspelt `name` (edit distance at most a third of its
+/// length), for "did you mean".
+pub fn closest_symbol(name: &str) -> Option<&'static str> {
+    let name = name.trim().to_ascii_uppercase();
+    let limit = (name.len() / 3).max(1);
+    TABLE
+        .rows
+        .iter()
+        .filter(|row| row.symbol.len().abs_diff(name.len()) <= limit)
+        .map(|row| {
+            (
+                edit_distance(&name, &row.symbol.to_ascii_uppercase()),
+                row.symbol,
+            )
+        })
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, symbol)| symbol)
+}
+
+/// Levenshtein distance over bytes (symbols are ASCII), with transpositions counted as one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 /// err.exe-style text for `etlview err ARG`: the number in its forms, matches grouped by family
@@ -474,5 +536,29 @@ mod tests {
             };
             prop_assert!(!rendered.is_empty());
         }
+    }
+
+    #[test]
+    fn names_by_part_and_closest_misspelling() {
+        let found: Vec<&str> = super::symbols_containing("winhttp_timeout")
+            .iter()
+            .map(|c| c.symbol)
+            .collect();
+        assert_eq!(found, ["ERROR_WINHTTP_TIMEOUT"]);
+        assert!(super::symbols_containing("SEC_E_").len() > 30);
+        assert!(
+            super::symbols_containing("E").is_empty(),
+            "too short to mean anything"
+        );
+        assert_eq!(
+            super::closest_symbol("ERROR_WINHTTP_TIMEUOT"),
+            Some("ERROR_WINHTTP_TIMEOUT")
+        );
+        assert_eq!(super::closest_symbol("NOTHING_LIKE_IT_AT_ALL_XYZ"), None);
+        assert_eq!(
+            super::lookup_arg("logon_failure").unwrap().len(),
+            2,
+            "ERROR_LOGON_FAILURE and STATUS_LOGON_FAILURE"
+        );
     }
 }

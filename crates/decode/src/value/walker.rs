@@ -212,6 +212,12 @@ impl<'p> Walker<'p, '_> {
                         break; // zero-size elements would never end
                     }
                 }
+                // A trailing optional string (kernel Thread `ThreadName`): the string itself,
+                // empty when the payload ends before it.
+                let string = matches!(f.in_type, it::UNICODE_STRING | it::ANSI_STRING);
+                if string && items.len() <= 1 {
+                    return Ok(items.pop().unwrap_or_else(|| Value::String(String::new())));
+                }
                 return Ok(Value::Array(items));
             }
         };
