@@ -2,9 +2,13 @@
 //! and the model users see (`Trace`, `Event`).
 
 pub mod clock;
+pub mod damage;
 pub mod event;
+mod input;
 pub mod kernel_groups;
 pub mod layout;
+#[cfg(unix)]
+mod mapguard;
 pub mod sanitize;
 pub mod trace;
 pub mod walk;
