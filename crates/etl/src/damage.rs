@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use super::layout::{BUFFER_HEADER_LEN, LogfileHeader};
 use super::walk::{self, Buffer, BufferData, Issue, IssueKind};
 
-/// Expanded bytes always allowed, whatever the file's size.
-const EXPANSION_FLOOR: usize = 64 << 20;
+/// Expanded bytes always allowed, whatever the file's size: one buffer of the largest size
+/// a buffer header may claim.
+const EXPANSION_FLOOR: usize = 16 << 20;
 /// Expanded bytes allowed per byte of input. Real compressed traces expand about 5 times
 /// (13 times for their best buffers); XPRESS itself can expand 15 bytes to 16 MiB.
 const EXPANSION_PER_INPUT_BYTE: usize = 64;
@@ -156,12 +157,13 @@ pub fn duplicate_buffers(file: &[u8], buffers: &[Buffer]) -> Vec<Issue> {
     issues
 }
 
-/// Fewer buffers found than the logfile header says were written. Circular logs overwrite
+/// Fewer buffers found than the logfile header says were written; reported at `found_end`,
+/// the end of the last buffer found, where the missing ones would have been. Circular logs overwrite
 /// their own buffers and appended files add to the count, so those modes are not checked.
 pub fn missing_buffers(
     logfile: &LogfileHeader,
     found: usize,
-    file_len: usize,
+    found_end: usize,
     preview: bool,
 ) -> Option<Issue> {
     const CIRCULAR: u32 = 0x0000_0002;
@@ -172,7 +174,7 @@ pub fn missing_buffers(
     }
     Some(Issue {
         kind: IssueKind::MissingBuffers,
-        file_offset: file_len,
+        file_offset: found_end,
         buffer: None,
         payload_offset: None,
         skipped_bytes: 0,

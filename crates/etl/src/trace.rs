@@ -215,7 +215,7 @@ impl Trace {
             Ok((header, _)) => issues.extend(damage::missing_buffers(
                 header,
                 buffers.len(),
-                file.len(),
+                last_end.min(file.len()),
                 preview_of.is_some() || options.prefix_bytes.is_some(),
             )),
             Err(e) => issues.push(damage::missing_header_record(&e.reason_text())),

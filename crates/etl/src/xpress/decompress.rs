@@ -42,7 +42,7 @@ pub fn decompress(input: &[u8], expected_len: usize, out: &mut Vec<u8>) -> Resul
 /// Output area allocated before decoding: enough for the usual ratios of ETL data (so that a
 /// real buffer rarely grows), small enough that a stream which fails early costs little.
 fn first_window(input_len: usize) -> usize {
-    input_len.saturating_mul(8).max(64 << 10)
+    input_len.saturating_mul(8).max(4 << 10)
 }
 
 /// Grows `out` so that `needed` bytes fit (doubling, capped at `expected`); the caller has
