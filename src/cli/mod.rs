@@ -2,6 +2,7 @@
 //! stdout carries data only; diagnostics go to stderr.
 
 mod info;
+mod streams;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -132,19 +133,41 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::NothingMatched) => ExitCode::from(1),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // The reader of our standard output went away (`etlview FILE | head`): decided on
+        // the error kind of the write, never on the message text.
+        Err(_) if streams::stdout_broken() => ExitCode::SUCCESS,
         Err(CliError(msg)) => {
-            eprintln!("etlview: error: {msg}");
+            // Messages quote file names, filters and trace text: nothing raw reaches the
+            // terminal, but their line breaks (a filter's caret line) stay.
+            eprintln!(
+                "etlview: error: {}",
+                etl::sanitize::for_terminal_lines(&msg)
+            );
             ExitCode::from(2)
         }
     }
 }
 
-fn is_broken_pipe(e: &CliError) -> bool {
-    e.0.contains("Broken pipe")
-}
-
 fn run(cli: Cli) -> Result<Outcome, CliError> {
+    // `-` reads standard input into a temporary file that lives until the run ends.
+    let named = match &cli.command {
+        Some(Command::Info { file, .. })
+        | Some(Command::Diagnose { file, .. })
+        | Some(Command::Export { file, .. }) => Some(file.clone()),
+        Some(Command::Err { .. }) => None,
+        None => cli.view.file.clone(),
+    };
+    let input = named.as_deref().map(streams::input).transpose()?;
+    let mut cli = cli;
+    if let Some(input) = &input {
+        match &mut cli.command {
+            Some(Command::Info { file, .. })
+            | Some(Command::Diagnose { file, .. })
+            | Some(Command::Export { file, .. }) => file.clone_from(&input.path),
+            Some(Command::Err { .. }) => {}
+            None => cli.view.file = Some(input.path.clone()),
+        }
+    }
     match cli.command {
         Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
@@ -174,6 +197,9 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
     }
 }
 
+/// Damage reports printed one by one on stderr before the summary line.
+const ISSUES_SHOWN: usize = 5;
+
 fn open(file: &Path, decode: &DecodeArgs) -> Result<Session, CliError> {
     let session = Session::open(file, decode.options())?;
     for w in &session.parser_warnings {
@@ -182,25 +208,44 @@ fn open(file: &Path, decode: &DecodeArgs) -> Result<Session, CliError> {
     let issues = session.trace().issues();
     if !issues.is_empty() {
         let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
+        for issue in issues.iter().take(ISSUES_SHOWN) {
+            eprintln!(
+                "etlview: warning: {}: {}",
+                streams::shown(file),
+                etl::sanitize::for_terminal(&issue.to_string())
+            );
+        }
         eprintln!(
-            "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes); see `etlview info` for offsets",
-            file.display(),
-            issues.len()
+            "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes){}; see `etlview info` for offsets",
+            streams::shown(file),
+            issues.len(),
+            if issues.len() > ISSUES_SHOWN {
+                format!(", {} more not shown", issues.len() - ISSUES_SHOWN)
+            } else {
+                String::new()
+            }
         );
     }
     Ok(session)
 }
 
+/// Fails when the input shrank while it was read: what was read is incomplete.
+fn check_intact(session: &Session) -> Result<(), CliError> {
+    session.trace().check_intact().map_err(CliError::from)
+}
+
 fn run_info(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+    let mut out = streams::stdout()?;
     let session = open(file, decode)?;
     let report = info::report_for_session(&session, &file.display().to_string());
-    let mut out = io::stdout().lock();
+    check_intact(&session)?;
     if json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        crate::export::json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
         out.write_all(info::render_text(&report).as_bytes())?;
     }
+    out.flush()?;
     Ok(Outcome::Ok)
 }
 
@@ -209,7 +254,7 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
         return Err(CliError(format!(
             "--format {:?} writes a binary file: use `etlview export {} -o OUT`",
             args.format,
-            file.display()
+            streams::shown(file)
         )));
     }
     let stdout = io::stdout();
@@ -223,11 +268,12 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
             .map(|()| Outcome::Ok)
             .map_err(|e| CliError(format!("{e:#}")));
     }
+    let out = io::BufWriter::with_capacity(1 << 16, streams::stdout()?);
     let session = open(file, &args.decode)?;
-    let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let compiled = compile_filter(&session, args.filter.as_deref())?;
     let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
     let matched = crate::export::write_rows(&session, args.format, out, &keep, &|_| {})?;
+    check_intact(&session)?;
     if compiled.is_some() {
         eprintln!("etlview: {matched} of {} events matched", session.len());
     }
@@ -240,7 +286,7 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
 
 fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
     use decode::errors;
-    let mut out = io::stdout().lock();
+    let mut out = streams::stdout()?;
     let mut any = false;
     let mut all = serde_json::Map::new();
     for code in codes {
@@ -254,9 +300,10 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
         }
     }
     if json {
-        serde_json::to_writer_pretty(&mut out, &all)?;
+        crate::export::json::to_writer_pretty(&mut out, &all)?;
         writeln!(out)?;
     }
+    out.flush()?;
     Ok(if any {
         Outcome::Ok
     } else {
@@ -295,7 +342,7 @@ fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
         "pcapng" => Ok(Format::Pcapng),
         _ => Err(CliError(format!(
             "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl or pass --format",
-            path.display()
+            streams::shown(path)
         ))),
     }
 }
@@ -344,11 +391,12 @@ fn run_export(
             if frames.is_empty() && compiled.is_none() {
                 return Err(CliError(format!(
                     "{} holds no captured packets (NDIS-PacketCapture or pktmon events): nothing to write as pcapng",
-                    file.display()
+                    streams::shown(file)
                 )));
             }
             let mut out = io::BufWriter::new(pending.writer());
-            let stats = crate::packet::write_pcapng(&frames, &mut out)?;
+            let notes = damage_notes(session.trace());
+            let stats = crate::packet::write_pcapng_with_notes(&frames, &notes, &mut out)?;
             out.flush()?;
             drop(out);
             matched = stats.frames as usize;
@@ -367,15 +415,16 @@ fn run_export(
     if matched == 0 && compiled.is_some() {
         eprintln!(
             "etlview: no event matched the filter; {} not written",
-            output.display()
+            streams::shown(output)
         );
         return Ok(Outcome::NothingMatched);
     }
+    check_intact(&session)?;
     pending.commit()?;
     let skipped = session.trace().issues().len();
     eprintln!(
         "etlview: wrote {matched} of {total} events to {}{}",
-        output.display(),
+        streams::shown(output),
         if skipped > 0 {
             format!(" ({skipped} damaged region(s) of the input were skipped; see `etlview info`)")
         } else {
@@ -400,18 +449,31 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 
 fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
     use crate::analysis::diagnose;
+    let mut out = streams::stdout()?;
     let session = open(file, decode)?;
     let report = diagnose::diagnose(&session);
-    let mut out = io::stdout().lock();
+    check_intact(&session)?;
     if json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        crate::export::json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        out.write_all(diagnose::render_text(&report).as_bytes())?;
+        // The findings quote trace text (URLs, messages): no raw control reaches the terminal.
+        let text = diagnose::render_text(&report);
+        out.write_all(etl::sanitize::for_terminal_lines(&text).as_bytes())?;
     }
+    out.flush()?;
     Ok(if report.findings.is_empty() {
         Outcome::NothingMatched
     } else {
         Outcome::Ok
     })
+}
+
+/// One line per damaged region of the input, for the formats with room for notes.
+fn damage_notes(trace: &etl::Trace) -> Vec<String> {
+    trace
+        .issues()
+        .iter()
+        .map(|i| format!("etlview: input damage {:?} {i}", i.kind))
+        .collect()
 }

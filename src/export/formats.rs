@@ -90,7 +90,7 @@ impl<W: Write> RowWriter<W> {
                 })
             }
             (Format::Jsonl, _, Some(out)) => {
-                serde_json::to_writer(&mut *out, row).map_err(io::Error::other)?;
+                super::json::to_writer(&mut *out, row).map_err(io::Error::other)?;
                 out.write_all(b"\n")
             }
             (_, _, Some(out)) => writeln!(out, "{}", text_line(row)),
@@ -156,7 +156,7 @@ fn write_csv_record<W: Write>(csv: &mut csv::Writer<W>, r: &EventRow) -> csv::Re
     let fields = d
         .fields
         .as_ref()
-        .and_then(|f| serde_json::to_string(f).ok())
+        .and_then(|f| super::json::to_string(f).ok())
         .unwrap_or_default();
     csv.write_field(sanitize::for_csv_cell(&fields).as_ref())?;
     csv.write_record(None::<&[u8]>)
