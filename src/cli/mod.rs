@@ -210,8 +210,9 @@ fn open(file: &Path, decode: &DecodeArgs) -> Result<Session, CliError> {
         let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
         for issue in issues.iter().take(ISSUES_SHOWN) {
             eprintln!(
-                "etlview: warning: {}: {}",
+                "etlview: warning: {}: {} {}",
                 streams::shown(file),
+                issue.kind.name(),
                 etl::sanitize::for_terminal(&issue.to_string())
             );
         }
@@ -474,6 +475,6 @@ fn damage_notes(trace: &etl::Trace) -> Vec<String> {
     trace
         .issues()
         .iter()
-        .map(|i| format!("etlview: input damage {:?} {i}", i.kind))
+        .map(|i| format!("etlview: input damage: {} {i}", i.kind.name()))
         .collect()
 }

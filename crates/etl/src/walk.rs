@@ -121,6 +121,27 @@ pub enum IssueKind {
     ExpansionBudgetExceeded,
 }
 
+impl IssueKind {
+    /// The kind as `info --json` names it (snake case), for messages and notes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            IssueKind::BadBufferHeader => "bad_buffer_header",
+            IssueKind::TruncatedBuffer => "truncated_buffer",
+            IssueKind::OverlappingBuffer => "overlapping_buffer",
+            IssueKind::DecompressionFailed => "decompression_failed",
+            IssueKind::BadRecord => "bad_record",
+            IssueKind::TrailingGarbage => "trailing_garbage",
+            IssueKind::ZeroFilledData => "zero_filled_data",
+            IssueKind::FillerBeforeEndOfData => "filler_before_end_of_data",
+            IssueKind::RecordsPastEndOfData => "records_past_end_of_data",
+            IssueKind::DuplicateBuffer => "duplicate_buffer",
+            IssueKind::MissingBuffers => "missing_buffers",
+            IssueKind::MissingHeaderRecord => "missing_header_record",
+            IssueKind::ExpansionBudgetExceeded => "expansion_budget_exceeded",
+        }
+    }
+}
+
 /// One reported problem: what, where (absolute file offset), and how many bytes it cost.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Issue {
