@@ -28,8 +28,11 @@ fn wrap(text: &str, indent: &str) -> String {
     out
 }
 
-/// The report as a support engineer's note.
+/// The report as a support engineer's note. Every text taken from the trace (title, process,
+/// target, explanation, evidence) is shown with its control characters and bidi overrides
+/// escaped, one line each: trace text never drives the terminal.
 pub fn render_text(report: &Report) -> String {
+    use etl::sanitize::for_terminal as t;
     let mut out = String::new();
     let examined = match report.requests_examined {
         1 => "1 WinHTTP request examined".to_string(),
@@ -46,10 +49,15 @@ pub fn render_text(report: &Report) -> String {
     let _ = writeln!(out, "{count} ({examined}).");
     for (number, finding) in report.findings.iter().enumerate() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "[{}] {}", number.saturating_add(1), finding.title);
-        let _ = writeln!(out, "    Process:  {}", finding.process);
+        let _ = writeln!(
+            out,
+            "[{}] {}",
+            number.saturating_add(1),
+            t(&finding.title)
+        );
+        let _ = writeln!(out, "    Process:  {}", t(&finding.process));
         if let Some(target) = &finding.target {
-            let _ = writeln!(out, "    Target:   {target}");
+            let _ = writeln!(out, "    Target:   {}", t(target));
         }
         if let Some(observed) = finding.observed_secs {
             let limit = match finding.configured_timeout_secs {
@@ -69,7 +77,7 @@ pub fn render_text(report: &Report) -> String {
             let _ = writeln!(out, "    Browser:  got {status}");
         }
         let _ = writeln!(out);
-        out.push_str(&wrap(&finding.explanation, "    "));
+        out.push_str(&wrap(&t(&finding.explanation), "    "));
         let _ = writeln!(out);
         let _ = writeln!(out, "    Evidence:");
         let width = finding
@@ -82,7 +90,9 @@ pub fn render_text(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "      frame {:>width$}  {}  {}",
-                e.frame, e.time, e.line
+                e.frame,
+                t(&e.time),
+                t(&e.line)
             );
         }
     }
