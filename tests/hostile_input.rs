@@ -424,3 +424,66 @@ fn repeated_tracelogging_field_names_keep_every_value() {
         assert!(csv.contains(value), "{value} missing from CSV:\n{csv}");
     }
 }
+
+/// The input shrinks while `export` reads it: no death by SIGBUS, exit 2 with "the file was
+/// truncated while being read", and no output file.
+#[cfg(unix)]
+#[test]
+fn an_input_truncated_during_export_fails_cleanly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = trace(400_000, 2);
+    let path = dir.path().join("shrinking.etl");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let output = out_dir.join("out.jsonl");
+    let mut checked = 0;
+    for _ in 0..3 {
+        std::fs::write(&path, &bytes).unwrap();
+        let _ = std::fs::remove_file(&output);
+        let child = etlview()
+            .arg("export")
+            .arg(&path)
+            .arg("-o")
+            .arg(&output)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut child = child;
+        let writing = loop {
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            let partial = std::fs::read_dir(&out_dir)
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().ends_with(".partial"));
+            if partial {
+                break true;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        if writing {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(8192)
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.signal(), None, "killed by a signal");
+        if !writing || out.status.success() {
+            continue; // ended before the cut: nothing to check this round
+        }
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("the file was truncated while being read"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!output.exists());
+        checked += 1;
+    }
+    assert!(checked > 0, "every export ended before the file could be cut");
+}
