@@ -116,7 +116,13 @@ fn a_fifo_among_the_parsers_is_skipped_not_waited_for() {
     let parsers = dir.path().join("parsers");
     std::fs::create_dir(&parsers).unwrap();
     mkfifo(&parsers.join("blocking.man"));
-    let out = finish(etlview().arg("info").arg(&path).arg("--parsers").arg(&parsers));
+    let out = finish(
+        etlview()
+            .arg("info")
+            .arg(&path)
+            .arg("--parsers")
+            .arg(&parsers),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("not a regular file"),
@@ -235,7 +241,9 @@ fn exports_carry_the_damage_of_the_input() {
         assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
         let text = stderr(&out);
         assert!(
-            text.contains(&format!("records_past_end_of_data at file offset {offset:#x}")),
+            text.contains(&format!(
+                "records_past_end_of_data at file offset {offset:#x}"
+            )),
             "{name}: {text}"
         );
     }
@@ -378,7 +386,10 @@ fn a_signal_during_export_leaves_no_partial_file() {
         assert!(!out_dir.join("out.jsonl").exists());
         signalled += 1;
     }
-    assert!(signalled > 0, "every export ended before it could be signalled");
+    assert!(
+        signalled > 0,
+        "every export ended before it could be signalled"
+    );
 }
 
 #[test]
@@ -485,5 +496,8 @@ fn an_input_truncated_during_export_fails_cleanly() {
         assert!(!output.exists());
         checked += 1;
     }
-    assert!(checked > 0, "every export ended before the file could be cut");
+    assert!(
+        checked > 0,
+        "every export ended before the file could be cut"
+    );
 }

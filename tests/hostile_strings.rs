@@ -210,11 +210,17 @@ fn jsonl_escapes_c1_and_bidi_controls_too() {
     let text = String::from_utf8(print(&path, "jsonl")).unwrap();
     let raw: Vec<char> = text.chars().filter(|&c| is_c1_or_bidi(c)).collect();
     assert!(raw.is_empty(), "raw C1/bidi in JSONL: {raw:?}");
-    assert!(text.contains("\\u009b2J") && text.contains("\\u202etxt.exe"), "{text}");
+    assert!(
+        text.contains("\\u009b2J") && text.contains("\\u202etxt.exe"),
+        "{text}"
+    );
     // Escaped, not removed: the values decode to what the trace holds.
     let tl: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
     let field = tl["fields"]["text"].as_str().unwrap();
-    assert!(field.contains("c1 \u{9b}2J bidi \u{202e}txt.exe"), "{field}");
+    assert!(
+        field.contains("c1 \u{9b}2J bidi \u{202e}txt.exe"),
+        "{field}"
+    );
 }
 
 /// stderr: no raw control from a trace (via a "did you mean" suggestion) or a file name.
@@ -268,10 +274,7 @@ fn suggestions_and_file_names_on_stderr_are_escaped() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = assert_inert(&out.stderr);
-    assert!(
-        text.contains("did you mean `colour\\u{001B}c`?"),
-        "{text}"
-    );
+    assert!(text.contains("did you mean `colour\\u{001B}c`?"), "{text}");
     // The file name in an error and in a damage warning.
     let missing = dir.path().join(format!("missing-{name}"));
     let out = Command::new(env!("CARGO_BIN_EXE_etlview"))
@@ -281,7 +284,10 @@ fn suggestions_and_file_names_on_stderr_are_escaped() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let text = assert_inert(&out.stderr);
-    assert!(text.contains("missing-evil\\u{001B}]0;owned\\u{0007}\\u{009B}2J.etl"), "{text}");
+    assert!(
+        text.contains("missing-evil\\u{001B}]0;owned\\u{0007}\\u{009B}2J.etl"),
+        "{text}"
+    );
     // The data buffer (after the 4 KiB header buffer) disowns its record: a damage warning.
     let mut damaged = std::fs::read(&path).unwrap();
     damaged[4096 + 0x30..4096 + 0x34].copy_from_slice(&0x48u32.to_le_bytes());

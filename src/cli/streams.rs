@@ -48,8 +48,9 @@ fn stdout_is_open() -> bool {
         return false;
     }
     let read_write = flags & libc::O_ACCMODE == libc::O_RDWR;
-    let is_dev_null = std::fs::metadata("/dev/null")
-        .is_ok_and(|null| null.rdev() == stat.st_rdev as u64 && stat.st_mode & libc::S_IFMT == libc::S_IFCHR);
+    let is_dev_null = std::fs::metadata("/dev/null").is_ok_and(|null| {
+        null.rdev() == stat.st_rdev as u64 && stat.st_mode & libc::S_IFMT == libc::S_IFCHR
+    });
     !(read_write && is_dev_null)
 }
 
@@ -110,7 +111,11 @@ pub fn input(file: &Path) -> Result<Input, CliError> {
         .prefix("etlview-stdin-")
         .suffix(".etl")
         .tempfile()
-        .map_err(|e| CliError(format!("cannot create a temporary file for standard input: {e}")))?;
+        .map_err(|e| {
+            CliError(format!(
+                "cannot create a temporary file for standard input: {e}"
+            ))
+        })?;
     io::copy(&mut stdin.lock(), temp.as_file_mut())
         .and_then(|_| temp.as_file_mut().flush())
         .map_err(|e| {

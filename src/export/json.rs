@@ -96,10 +96,7 @@ mod tests {
     fn c1_and_bidi_are_escaped_and_decode_back() {
         let text = "a\u{9b}2J b\u{202e}c d\u{2066}e\u{7f} ok é";
         let json = to_string(&text).unwrap();
-        assert_eq!(
-            json,
-            "\"a\\u009b2J b\\u202ec d\\u2066e\\u007f ok é\""
-        );
+        assert_eq!(json, "\"a\\u009b2J b\\u202ec d\\u2066e\\u007f ok é\"");
         let back: String = serde_json::from_str(&json).unwrap();
         assert_eq!(back, text);
         let mut pretty = Vec::new();

@@ -140,7 +140,10 @@ fn write_section_header(w: &mut impl Write, notes: &[String]) -> io::Result<()> 
         push_option(&mut block, OPT_COMMENT, &bytes[..bytes.len().min(4096)]);
     }
     if notes.len() > MAX_NOTES {
-        let more = format!("etlview: {} more damage note(s) not shown", notes.len() - MAX_NOTES);
+        let more = format!(
+            "etlview: {} more damage note(s) not shown",
+            notes.len() - MAX_NOTES
+        );
         push_option(&mut block, OPT_COMMENT, more.as_bytes());
     }
     push_option(&mut block, OPT_END, &[]);

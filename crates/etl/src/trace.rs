@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::clock::Clock;
+use super::damage;
 use super::event::{Event, Header};
 use super::layout::{self, BUFFER_HEADER_LEN, HeaderKind, LogfileHeader};
-use super::damage;
 use super::walk::{self, Buffer, Issue};
 
 /// Why a file could not be opened as a trace at all.

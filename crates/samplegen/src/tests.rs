@@ -470,9 +470,18 @@ fn writing_samples_never_follows_symlinks() {
     .unwrap();
     crate::write_all(dir.path(), true).unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
-    assert!(!dangling.exists(), "a file was created through a dangling link");
+    assert!(
+        !dangling.exists(),
+        "a file was created through a dangling link"
+    );
     let replaced = dir.path().join(names[0]);
-    assert!(!replaced.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(
+        !replaced
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     let mode = |name: &str| {
         std::fs::metadata(dir.path().join(name))
             .unwrap()

@@ -49,12 +49,7 @@ pub fn render_text(report: &Report) -> String {
     let _ = writeln!(out, "{count} ({examined}).");
     for (number, finding) in report.findings.iter().enumerate() {
         let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "[{}] {}",
-            number.saturating_add(1),
-            t(&finding.title)
-        );
+        let _ = writeln!(out, "[{}] {}", number.saturating_add(1), t(&finding.title));
         let _ = writeln!(out, "    Process:  {}", t(&finding.process));
         if let Some(target) = &finding.target {
             let _ = writeln!(out, "    Target:   {}", t(target));

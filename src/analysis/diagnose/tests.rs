@@ -228,7 +228,8 @@ fn one_finding_per_failing_request() {
 fn trace_text_in_the_report_cannot_drive_the_terminal() {
     let story = scenarios::receive_timeout();
     let mut report = diagnose(&story.session);
-    let hostile = "\u{1b}[2J\u{1b}]52;c;cGF5bG9hZA==\u{7}\u{1b}]0;title\u{7}\u{202e}exe.txt\u{9b}2J\u{1b}c";
+    let hostile =
+        "\u{1b}[2J\u{1b}]52;c;cGF5bG9hZA==\u{7}\u{1b}]0;title\u{7}\u{202e}exe.txt\u{9b}2J\u{1b}c";
     let finding = &mut report.findings[0];
     finding.title.push_str(hostile);
     finding.process.push_str(hostile);
@@ -245,7 +246,10 @@ fn trace_text_in_the_report_cannot_drive_the_terminal() {
     assert!(raw.is_empty(), "raw controls {raw:?} in:\n{text}");
     assert!(text.contains("\\u{001B}]52;c;"), "{text}");
     assert!(text.contains("web01\\u{001B}[2J"), "{text}");
-    assert!(!text.contains("\nsecond line"), "a trace newline started a line");
+    assert!(
+        !text.contains("\nsecond line"),
+        "a trace newline started a line"
+    );
 }
 
 #[test]
