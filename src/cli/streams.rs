@@ -33,24 +33,24 @@ pub fn stdout() -> Result<Watched<io::StdoutLock<'static>>, CliError> {
 /// write-only. So a read-write `/dev/null` on descriptor 1 means "closed".
 #[cfg(unix)]
 fn stdout_is_open() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    // SAFETY: fcntl and fstat only query the descriptor.
-    let (flags, stat) = unsafe {
-        let flags = libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL);
-        let mut stat: libc::stat = std::mem::zeroed();
-        let stat_ok = libc::fstat(libc::STDOUT_FILENO, &mut stat) == 0;
-        (flags, stat_ok.then_some(stat))
-    };
-    let Some(stat) = stat else {
-        return false;
-    };
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    // SAFETY: F_GETFL only queries the descriptor's flags.
+    let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL) };
     if flags == -1 {
         return false;
     }
+    let Ok(ours) = io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata())
+    else {
+        return false;
+    };
     let read_write = flags & libc::O_ACCMODE == libc::O_RDWR;
-    let is_dev_null = std::fs::metadata("/dev/null").is_ok_and(|null| {
-        null.rdev() == stat.st_rdev as u64 && stat.st_mode & libc::S_IFMT == libc::S_IFCHR
-    });
+    let is_dev_null = ours.file_type().is_char_device()
+        && std::fs::metadata("/dev/null").is_ok_and(|null| null.rdev() == ours.rdev());
     !(read_write && is_dev_null)
 }
 
