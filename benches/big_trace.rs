@@ -9,7 +9,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use etlview::timeline::{Session, SessionOptions};
+use etlview::timeline::{Timeline, TimelineOptions};
 
 fn status_kib(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -56,7 +56,7 @@ fn main() {
 fn measure(path: &std::path::Path) {
     let size = std::fs::metadata(path).unwrap().len();
     let start = Instant::now();
-    let session = Session::open(path, SessionOptions::default()).expect("open");
+    let session = Timeline::open(path, TimelineOptions::default()).expect("open");
     let events = session.len();
     let open = start.elapsed().as_secs_f64();
     println!("open (index, header rows, process names, failure marks): {open:.2} s");

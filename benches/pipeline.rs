@@ -7,17 +7,17 @@
 use std::time::Instant;
 
 use etlview::export::{Format, RowWriter};
-use etlview::timeline::{Session, SessionOptions};
+use etlview::timeline::{Timeline, TimelineOptions};
 
 mod common;
 
 fn main() {
     let files = common::single_core_corpus();
-    let sessions: Vec<Session> = files
+    let sessions: Vec<Timeline> = files
         .iter()
-        .map(|p| Session::open(p, SessionOptions::default()).unwrap())
+        .map(|p| Timeline::open(p, TimelineOptions::default()).unwrap())
         .collect();
-    let events: usize = sessions.iter().map(Session::len).sum();
+    let events: usize = sessions.iter().map(Timeline::len).sum();
     let report = |what: &str, secs: f64| {
         println!(
             "{what:<34} {:>8.2} M events/s  ({events} events in {secs:.3} s)",
@@ -33,7 +33,7 @@ fn main() {
         let start = Instant::now();
         let mut fields = 0usize;
         for s in &sessions {
-            for e in s.trace().events() {
+            for e in s.events() {
                 fields += s.decode(&e).fields().count();
             }
         }
@@ -79,7 +79,7 @@ fn main() {
         for s in &sessions {
             let mut out = Vec::with_capacity(1 << 20);
             let mut w = RowWriter::new(format, &mut out).unwrap();
-            for e in s.trace().events() {
+            for e in s.events() {
                 w.write(&s.row_of(&e)).unwrap();
             }
             w.finish().unwrap();

@@ -6,10 +6,14 @@ mod common;
 use std::collections::BTreeMap;
 
 use etlview::decode::DecodedBy;
-use etlview::timeline::{Session, SessionOptions};
+use etlview::timeline::{Timeline, TimelineOptions};
 
-fn open(shared: &std::path::Path, name: &str) -> Session {
-    Session::open(shared.join("samples").join(name), SessionOptions::default()).unwrap()
+fn open(shared: &std::path::Path, name: &str) -> Timeline {
+    Timeline::open(
+        shared.join("samples").join(name),
+        TimelineOptions::default(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -20,9 +24,9 @@ fn at_least_95_percent_of_corpus_events_decode() {
     let (mut total, mut decoded) = (0usize, 0usize);
     let mut per_file = Vec::new();
     for sample in common::samples(&shared) {
-        let session = Session::open(&sample, SessionOptions::default()).unwrap();
+        let session = Timeline::open(&sample, TimelineOptions::default()).unwrap();
         let mut n = 0;
-        for e in session.trace().events() {
+        for e in session.events() {
             if session.decode(&e).decoded_by != DecodedBy::None {
                 n += 1;
             }
@@ -58,8 +62,8 @@ fn schemas_in_the_file_decode_exactly() {
     let mut embedded = 0;
     for sample in common::samples(&shared) {
         let name = sample.file_name().unwrap().to_string_lossy().to_string();
-        let session = Session::open(&sample, SessionOptions::default()).unwrap();
-        for e in session.trace().events() {
+        let session = Timeline::open(&sample, TimelineOptions::default()).unwrap();
+        for e in session.events() {
             let d = session.decode(&e);
             match d.decoded_by {
                 DecodedBy::Tracelogging => {
@@ -101,7 +105,7 @@ fn pktmon_decodes_through_embedded_schemas() {
     };
     let session = open(&shared, "pktmon-demikernel-compressed.etl");
     let mut by: BTreeMap<DecodedBy, usize> = BTreeMap::new();
-    for e in session.trace().events() {
+    for e in session.events() {
         if e.header.provider.key().starts_with("4d4f80d9") {
             let d = session.decode(&e);
             assert!(d.error.is_none(), "frame {}: {:?}", e.frame + 1, d.error);
@@ -122,7 +126,7 @@ fn http_sys_events_decode_through_the_manifest() {
     };
     let session = open(&shared, "tx-http-server.etl");
     let mut decoded = 0;
-    for e in session.trace().events().skip(1) {
+    for e in session.events().skip(1) {
         let d = session.decode(&e);
         assert_eq!(d.decoded_by, DecodedBy::Manifest, "frame {}", e.frame + 1);
         assert_eq!(
@@ -134,7 +138,6 @@ fn http_sys_events_decode_through_the_manifest() {
     }
     assert_eq!(decoded, 2041);
     let urls = session
-        .trace()
         .events()
         .filter_map(|e| {
             session
@@ -158,7 +161,6 @@ fn kernel_process_events_name_processes() {
     ] {
         let session = open(&shared, name);
         let named = session
-            .trace()
             .events()
             .filter_map(|e| session.ut_process_name(&e))
             .filter(|p| p.contains(expected))
@@ -168,9 +170,9 @@ fn kernel_process_events_name_processes() {
             "{name}: no event names a process like `{expected}`"
         );
         assert!(
-            session.process_table().len() > 3,
+            session.sources()[0].process_table().len() > 3,
             "{name}: {} processes named",
-            session.process_table().len()
+            session.sources()[0].process_table().len()
         );
     }
 }
@@ -183,10 +185,10 @@ fn decoded_jsonl_snapshots() {
     };
     for sample in common::samples(&shared) {
         let name = sample.file_stem().unwrap().to_string_lossy().to_string();
-        let session = Session::open(&sample, SessionOptions::default()).unwrap();
+        let session = Timeline::open(&sample, TimelineOptions::default()).unwrap();
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut rows = Vec::new();
-        for e in session.trace().events() {
+        for e in session.events() {
             let key = format!(
                 "{}/{}/{}",
                 e.header.provider.key(),

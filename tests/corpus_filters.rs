@@ -6,9 +6,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
-use etlview::timeline::{Session, SessionOptions};
+use etlview::timeline::{Timeline, TimelineOptions};
 
-fn count(session: &Session, expr: &str) -> usize {
+fn count(session: &Timeline, expr: &str) -> usize {
     session
         .filter(expr, &AtomicBool::new(false), &|_| {})
         .unwrap_or_else(|e| panic!("{}", e.render(expr)))
@@ -25,7 +25,7 @@ fn header_filters_match_reference_counts() {
     for sample in common::samples(&shared) {
         let name = sample.file_name().unwrap().to_string_lossy().to_string();
         let reference = common::reference(&shared, &sample);
-        let session = Session::open(&sample, SessionOptions::default()).unwrap();
+        let session = Timeline::open(&sample, TimelineOptions::default()).unwrap();
         // The most common (provider, id) of EVENT_HEADER events and the most common kernel
         // (group, opcode), counted from the reference.
         let mut by_event: BTreeMap<(String, u64), usize> = BTreeMap::new();

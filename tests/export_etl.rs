@@ -7,7 +7,7 @@ use std::process::Command;
 
 use etlview::etl::Trace;
 use etlview::export::etl::filtered_etl;
-use etlview::timeline::{Session, SessionOptions};
+use etlview::timeline::{Timeline, TimelineOptions};
 
 /// Record count of a file according to dissect.etl, or None when it is not installed
 /// (then CI fails: .ci/run installs it).
@@ -50,18 +50,22 @@ fn filtered_exports_read_back_exactly() {
     ];
     let dir = tempfile::tempdir().unwrap();
     for (name, expr) in cases {
-        let session =
-            Session::open(shared.join("samples").join(name), SessionOptions::default()).unwrap();
+        let session = Timeline::open(
+            shared.join("samples").join(name),
+            TimelineOptions::default(),
+        )
+        .unwrap();
         let compiled = session.compile_filter(expr).unwrap();
         let kept: Vec<Vec<u8>> = session
-            .trace()
             .events()
             .filter(|e| compiled.matches(&session, *e))
             .map(|e| e.record.to_vec())
             .collect();
         assert!(!kept.is_empty(), "{name}: {expr} matched nothing");
-        let (bytes, summary) =
-            filtered_etl(session.trace(), |e| compiled.matches(&session, *e)).unwrap();
+        let (bytes, summary) = filtered_etl(session.sources()[0].trace(), |e| {
+            compiled.matches(&session, *e)
+        })
+        .unwrap();
         assert_eq!(summary.kept_events, kept.len());
         let back = Trace::from_bytes(bytes.clone()).unwrap();
         assert!(back.issues().is_empty(), "{name}: {:?}", back.issues());
@@ -83,7 +87,6 @@ fn filtered_exports_read_back_exactly() {
         assert_eq!(again, kept, "{name}: records differ after the round trip");
         // Times are preserved: same clock anchor and frequency.
         let first_kept = session
-            .trace()
             .events()
             .find(|e| compiled.matches(&session, *e))
             .unwrap();

@@ -95,7 +95,7 @@ fn non_regular_inputs_say_what_they_are() {
     let cases: Vec<(PathBuf, &str)> = vec![
         (fifo, "is a FIFO (named pipe)"),
         (PathBuf::from("/dev/zero"), "is a character device"),
-        (dir.path().to_path_buf(), "is a directory"),
+        (dir.path().to_path_buf(), "holds no .etl file"),
         (PathBuf::from("/proc/self/maps"), "reports a size of 0"),
     ];
     for (path, says) in cases {
@@ -290,7 +290,7 @@ fn export_never_replaces_a_file_created_meanwhile() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "in.etl", b"x");
     let target = dir.path().join("out.csv");
-    let mut pending = PendingOutput::create(&target, &input, false).unwrap();
+    let mut pending = PendingOutput::create(&target, std::slice::from_ref(&input), false).unwrap();
     pending.writer().write_all(b"new").unwrap();
     // Someone creates the file while the export runs.
     std::fs::write(&target, b"theirs").unwrap();

@@ -15,7 +15,7 @@ use std::process::Command;
 
 use etherparse::{PacketBuilder, TcpHeader};
 use etlview::packet::{Direction, Frame, Media, Source, frames, summarize, write_pcapng};
-use etlview::timeline::session::{Session, SessionOptions};
+use etlview::timeline::{Timeline, TimelineOptions};
 
 /// 1601-01-01 to 1970-01-01 in 100 ns units.
 const FILETIME_UNIX_EPOCH: i64 = 116_444_736_000_000_000;
@@ -126,7 +126,7 @@ struct Agreement {
 }
 
 fn check_trace(path: &Path, dir: &Path) -> Agreement {
-    let session = Session::open(path, SessionOptions::default()).expect("trace opens");
+    let session = Timeline::open(path, TimelineOptions::default()).expect("trace opens");
     let ours = frames(&session);
     assert!(!ours.is_empty(), "{} has no packet frames", path.display());
     let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("trace");

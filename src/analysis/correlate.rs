@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::timeline::session::Session;
+use crate::timeline::Timeline;
 use etl::Event;
 
 mod draft;
@@ -156,13 +156,13 @@ pub struct Request {
 }
 
 /// The WinHTTP requests of a trace, in time order (deterministic).
-pub fn requests(session: &Session) -> Vec<Request> {
+pub fn requests(session: &Timeline) -> Vec<Request> {
     group::group(session)
 }
 
 /// Failure classification of one event (WinHTTP/WebIO trace lines and API results, WebIO
 /// error fields, TCPIP connect failures, HTTP.sys 5xx answers, DNS and Schannel errors).
-pub fn classify_event(session: &Session, e: &Event) -> Option<Failure> {
+pub fn classify_event(session: &Timeline, e: &Event) -> Option<Failure> {
     failure::Source::of(e)?;
     let decoded = session.decode(e);
     observe::observe(e, &decoded)?.failure

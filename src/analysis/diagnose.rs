@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::analysis::correlate::{self, FailureKind, Outcome, Phase, Request, requests};
-use crate::timeline::session::Session;
+use crate::timeline::Timeline;
 use etl::clock::format_filetime;
 
 mod explain;
@@ -116,12 +116,12 @@ pub struct Report {
 }
 
 /// Diagnoses every WinHTTP request of the trace.
-pub fn diagnose(session: &Session) -> Report {
+pub fn diagnose(session: &Timeline) -> Report {
     diagnose_requests(session, &requests(session))
 }
 
 /// [`diagnose`] over requests already computed (the TUI keeps its list).
-pub fn diagnose_requests(session: &Session, requests: &[Request]) -> Report {
+pub fn diagnose_requests(session: &Timeline, requests: &[Request]) -> Report {
     Report {
         findings: requests
             .iter()
@@ -227,7 +227,7 @@ fn decisive_code(request: &Request, at: usize) -> (Option<u32>, Option<String>) 
     }
 }
 
-fn finding_for(session: &Session, request: &Request) -> Option<Finding> {
+fn finding_for(session: &Timeline, request: &Request) -> Option<Finding> {
     let (kind, at) = classify_request(request)?;
     let decisive = request.errors.get(at)?;
     // Below half a second the trace shows no real wait (the lines were logged together).
@@ -266,7 +266,7 @@ fn finding_for(session: &Session, request: &Request) -> Option<Finding> {
 /// The frames to show: the timeout setting and the call that waited (for timeouts), the
 /// error chain from the first relevant error, and the 5xx sent to the browser.
 fn evidence_for(
-    session: &Session,
+    session: &Timeline,
     request: &Request,
     kind: FindingKind,
     at: usize,
@@ -310,7 +310,7 @@ fn evidence_for(
         .collect()
 }
 
-fn evidence_line(session: &Session, frame: usize, text: Option<String>) -> Option<Evidence> {
+fn evidence_line(session: &Timeline, frame: usize, text: Option<String>) -> Option<Evidence> {
     let e = session.event(frame.checked_sub(1)?)?;
     let line = match text {
         Some(text) => text,

@@ -30,6 +30,9 @@ pub struct Skipped {
 #[derive(Debug, Serialize)]
 pub struct InfoReport {
     pub file: String,
+    /// The source's label on the timeline (the `Source` field), when opened as a source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub size_bytes: usize,
     pub logger_name: Option<String>,
     pub log_file_name: Option<String>,
@@ -97,9 +100,7 @@ fn mode_text(mode: u32) -> String {
 
 /// Name of a provider key when the reader alone knows it (kernel groups).
 pub fn builtin_provider_name(key: &str) -> Option<String> {
-    let group = key.strip_prefix("group:0x")?;
-    let group = u8::from_str_radix(group, 16).ok()?;
-    kernel_groups::group_name(group).map(|n| format!("Kernel {n}"))
+    kernel_groups::provider_name_of_key(key)
 }
 
 /// Builds the report; `name_of` resolves provider keys to names (from manifests etc.).
@@ -156,6 +157,7 @@ pub fn report(
     };
     InfoReport {
         file: file.to_string(),
+        source: None,
         size_bytes: trace.file_bytes().len(),
         logger_name: l.map(|l| l.logger_name.clone()),
         log_file_name: l.map(|l| l.log_file_name.clone()),
@@ -238,8 +240,8 @@ pub fn render_text(r: &InfoReport) -> String {
             .unwrap_or_default()
     );
     let _ = writeln!(s, "Log file mode   {}", o(&r.log_file_mode));
-    let _ = writeln!(s, "Session start   {}", o(&r.session_start));
-    let _ = writeln!(s, "Session end     {}", o(&r.session_end));
+    let _ = writeln!(s, "Timeline start   {}", o(&r.session_start));
+    let _ = writeln!(s, "Timeline end     {}", o(&r.session_end));
     let _ = writeln!(
         s,
         "Events          {} .. {} ({:.3} s)",
@@ -308,14 +310,30 @@ pub fn render_text(r: &InfoReport) -> String {
     s
 }
 
-/// The report with provider names and decode coverage from a session.
-pub fn report_for_session(session: &crate::timeline::Session, file: &str) -> InfoReport {
-    let trace = session.trace();
+/// One report per source of the timeline, with provider names and decode coverage.
+pub fn reports_for_timeline(timeline: &crate::timeline::Timeline) -> Vec<InfoReport> {
+    let several = timeline.sources().len() > 1;
+    timeline
+        .sources()
+        .iter()
+        .map(|source| {
+            let mut report = report_for_source(source, &source.meta.path.display().to_string());
+            if !several {
+                report.source = None;
+            }
+            report
+        })
+        .collect()
+}
+
+/// The report of one source (its own decoder: embedded schemas differ per file).
+pub fn report_for_source(source: &crate::timeline::Source, file: &str) -> InfoReport {
+    let trace = source.trace();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut decoded_by: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for e in trace.events() {
         let key = e.header.provider.key();
-        let d = session.decode(&e);
+        let d = source.decode(&e);
         if let Some(n) = &d.provider_name {
             names.entry(key.clone()).or_insert_with(|| n.to_string());
         }
@@ -328,5 +346,61 @@ pub fn report_for_session(session: &crate::timeline::Session, file: &str) -> Inf
     for by in decoded_by.values_mut() {
         by.remove("none");
     }
-    report(trace, file, |k| names.get(k).cloned(), &decoded_by)
+    let mut report = report(trace, file, |k| names.get(k).cloned(), &decoded_by);
+    report.source = Some(source.meta.label.clone());
+    report
+}
+
+/// `info` over several sources: totals, then each source's report.
+#[derive(Debug, Serialize)]
+pub struct Combined<'a> {
+    /// Events over every source.
+    pub events: usize,
+    pub first_event: Option<String>,
+    pub last_event: Option<String>,
+    /// Damaged regions skipped over every source.
+    pub skipped_issues: usize,
+    pub sources: &'a [InfoReport],
+}
+
+impl<'a> Combined<'a> {
+    pub fn of(reports: &'a [InfoReport]) -> Combined<'a> {
+        // ISO-8601 UTC strings of one format order like the times they name.
+        let first = reports.iter().filter_map(|r| r.first_event.clone()).min();
+        let last = reports.iter().filter_map(|r| r.last_event.clone()).max();
+        Combined {
+            events: reports.iter().map(|r| r.events).sum(),
+            first_event: first,
+            last_event: last,
+            skipped_issues: reports.iter().map(|r| r.skipped.issues.len()).sum(),
+            sources: reports,
+        }
+    }
+}
+
+/// The human-readable form of several sources: one section each, then the totals.
+pub fn render_combined(reports: &[InfoReport]) -> String {
+    let mut s = String::new();
+    for (i, r) in reports.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "== Source {} of {}: {} ==",
+            i + 1,
+            reports.len(),
+            for_terminal(r.source.as_deref().unwrap_or(&r.file))
+        );
+        s.push_str(&render_text(r));
+        s.push('\n');
+    }
+    let total = Combined::of(reports);
+    let _ = writeln!(s, "== All {} sources ==", reports.len());
+    let _ = writeln!(s, "Events:          {}", total.events);
+    let _ = writeln!(
+        s,
+        "Time range:      {} .. {}",
+        total.first_event.as_deref().unwrap_or("-"),
+        total.last_event.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(s, "Damaged regions: {}", total.skipped_issues);
+    s
 }

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::export::Format;
-use crate::timeline::{Session, SessionOptions};
+use crate::timeline::{Timeline, TimelineOptions};
 
 pub use info::{
     InfoReport, builtin_provider_name, render_text as render_info, report as info_report,
@@ -32,8 +32,9 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct ViewArgs {
-    /// Trace file to open.
-    pub file: Option<PathBuf>,
+    /// Trace files to open on one timeline (a folder means every .etl file in it).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Display filter (Network Monitor style), e.g.
     /// 'UTProcessName == "w3wp.exe (1432)" AND ProtocolName == "WINHTTP_MicrosoftWindowsWinHttp"'.
     #[arg(short = 'f', long, value_name = "EXPR")]
@@ -61,8 +62,8 @@ pub struct DecodeArgs {
 }
 
 impl DecodeArgs {
-    pub fn options(&self) -> SessionOptions {
-        SessionOptions {
+    pub fn options(&self) -> TimelineOptions {
+        TimelineOptions {
             parsers_dir: self.parsers.clone(),
             tmf_dir: self.tmf.clone(),
         }
@@ -71,16 +72,20 @@ impl DecodeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Session, clock, buffers, counts per provider and header kind, and what was skipped.
+    /// Timeline, clock, buffers, counts per provider and header kind, and what was skipped.
     Info {
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it): one section each, then totals.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// One JSON object (key `events` is the total event count).
         #[arg(long)]
         json: bool,
     },
     /// Write events (optionally filtered) to a file: text, csv, jsonl, or a filtered etl.
     Export {
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it), merged in time order.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Output path; the format follows its extension unless --format is given.
         #[arg(short = 'o', long)]
         output: PathBuf,
@@ -95,8 +100,18 @@ pub enum Command {
     /// Why did ARR answer 502.3? WinHTTP timeouts, refused or unreachable backends, aborted
     /// connections, TLS and DNS failures, with the frames that show it.
     Diagnose {
-        file: PathBuf,
+        /// Trace files (a folder means every .etl file in it), diagnosed together.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// The findings as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the fields filters, columns and exports use: names, aliases, type, unit, the layer
+    /// that computes them. PATTERN keeps those whose names or description contain it.
+    Fields {
+        pattern: Option<String>,
+        /// One JSON array.
         #[arg(long)]
         json: bool,
     },
@@ -130,7 +145,9 @@ pub enum Outcome {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let outcome = run(cli);
+    streams::remove_stdin_copies();
+    match outcome {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::NothingMatched) => ExitCode::from(1),
         // The reader of our standard output went away (`etlview FILE | head`): decided on
@@ -149,37 +166,21 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
-    // `-` reads standard input into a temporary file that lives until the run ends.
-    let named = match &cli.command {
-        Some(Command::Info { file, .. })
-        | Some(Command::Diagnose { file, .. })
-        | Some(Command::Export { file, .. }) => Some(file.clone()),
-        Some(Command::Err { .. }) => None,
-        None => cli.view.file.clone(),
-    };
-    let input = named.as_deref().map(streams::input).transpose()?;
-    let mut cli = cli;
-    if let Some(input) = &input {
-        match &mut cli.command {
-            Some(Command::Info { file, .. })
-            | Some(Command::Diagnose { file, .. })
-            | Some(Command::Export { file, .. }) => file.clone_from(&input.path),
-            Some(Command::Err { .. }) => {}
-            None => cli.view.file = Some(input.path.clone()),
-        }
-    }
     match cli.command {
-        Some(Command::Info { file, json }) => run_info(&file, json, &cli.view.decode),
+        Some(Command::Info { files, json }) => run_info(&inputs(&files)?, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
-        Some(Command::Diagnose { file, json }) => run_diagnose(&file, json, &cli.view.decode),
+        Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
+        Some(Command::Diagnose { files, json }) => {
+            run_diagnose(&inputs(&files)?, json, &cli.view.decode)
+        }
         Some(Command::Export {
-            file,
+            files,
             output,
             filter,
             format,
             force,
         }) => run_export(
-            &file,
+            &inputs(&files)?,
             &output,
             filter.as_deref(),
             format,
@@ -187,12 +188,13 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             &cli.view.decode,
         ),
         None => {
-            let Some(file) = cli.view.file.clone() else {
+            if cli.view.files.is_empty() {
                 return Err(CliError(
-                    "no trace file given. Usage: etlview FILE (see etlview --help)".into(),
+                    "no trace file given. Usage: etlview FILE... or etlview FOLDER (see etlview --help)"
+                        .into(),
                 ));
-            };
-            run_print(&file, &cli.view)
+            }
+            run_print(&inputs(&cli.view.files)?, &cli.view)
         }
     }
 }
@@ -200,62 +202,110 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
 /// Damage reports printed one by one on stderr before the summary line.
 const ISSUES_SHOWN: usize = 5;
 
-fn open(file: &Path, decode: &DecodeArgs) -> Result<Session, CliError> {
-    let session = Session::open(file, decode.options())?;
-    for w in &session.parser_warnings {
+/// The files named on the command line, a folder standing for every `.etl` file in it
+/// (sorted by name). An empty folder is an error that says so.
+pub fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            // A trace piped in: copied to a temporary file (mapped like any other).
+            files.push(streams::stdin_copy()?);
+            continue;
+        }
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| CliError(format!("cannot list the folder {}: {e}", shown(path))))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("etl")))
+            .collect();
+        if found.is_empty() {
+            return Err(CliError(format!(
+                "the folder {} holds no .etl file: name the trace files to open",
+                shown(path)
+            )));
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// A path for a message on the terminal (control characters neutralised).
+fn shown(path: &Path) -> String {
+    etl::sanitize::for_terminal(&path.display().to_string()).into_owned()
+}
+
+/// Opens the files on one timeline; warnings and damage go to stderr.
+fn open(files: &[PathBuf], decode: &DecodeArgs) -> Result<Timeline, CliError> {
+    let session = Timeline::open_all(files, decode.options())?;
+    for w in &session.parser_warnings() {
         eprintln!("etlview: warning: {}", etl::sanitize::for_terminal(w));
     }
-    let issues = session.trace().issues();
-    if !issues.is_empty() {
-        let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
-        for issue in issues.iter().take(ISSUES_SHOWN) {
+    for source in session.sources() {
+        let issues = source.trace().issues();
+        if !issues.is_empty() {
+            let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
+            for issue in issues.iter().take(ISSUES_SHOWN) {
+                eprintln!(
+                    "etlview: warning: {}: {} {}",
+                    shown(&source.meta.path),
+                    issue.kind.name(),
+                    etl::sanitize::for_terminal(&issue.to_string())
+                );
+            }
             eprintln!(
-                "etlview: warning: {}: {} {}",
-                streams::shown(file),
-                issue.kind.name(),
-                etl::sanitize::for_terminal(&issue.to_string())
+                "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes){}; see `etlview info` for offsets",
+                shown(&source.meta.path),
+                issues.len(),
+                if issues.len() > ISSUES_SHOWN {
+                    format!(", {} more not shown", issues.len() - ISSUES_SHOWN)
+                } else {
+                    String::new()
+                }
             );
         }
-        eprintln!(
-            "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes){}; see `etlview info` for offsets",
-            streams::shown(file),
-            issues.len(),
-            if issues.len() > ISSUES_SHOWN {
-                format!(", {} more not shown", issues.len() - ISSUES_SHOWN)
-            } else {
-                String::new()
-            }
-        );
     }
     Ok(session)
 }
 
-/// Fails when the input shrank while it was read: what was read is incomplete.
-fn check_intact(session: &Session) -> Result<(), CliError> {
-    session.trace().check_intact().map_err(CliError::from)
+/// Fails when an input shrank while it was read: what was read is incomplete.
+fn check_intact(session: &Timeline) -> Result<(), CliError> {
+    for source in session.sources() {
+        source.trace().check_intact()?;
+    }
+    Ok(())
 }
 
-fn run_info(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+fn run_info(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
     let mut out = streams::stdout()?;
-    let session = open(file, decode)?;
-    let report = info::report_for_session(&session, &file.display().to_string());
+    let session = open(files, decode)?;
+    let reports = info::reports_for_timeline(&session);
     check_intact(&session)?;
+    match (json, reports.as_slice()) {
+        (true, [one]) => crate::export::json::to_writer_pretty(&mut out, one)?,
+        (true, _) => {
+            crate::export::json::to_writer_pretty(&mut out, &info::Combined::of(&reports))?
+        }
+        (false, [one]) => out.write_all(info::render_text(one).as_bytes())?,
+        (false, _) => out.write_all(info::render_combined(&reports).as_bytes())?,
+    }
     if json {
-        crate::export::json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
-    } else {
-        out.write_all(info::render_text(&report).as_bytes())?;
     }
     out.flush()?;
     Ok(Outcome::Ok)
 }
 
-fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
+fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
     if matches!(args.format, Format::Etl | Format::Pcapng) {
         return Err(CliError(format!(
             "--format {:?} writes a binary file: use `etlview export {} -o OUT`",
             args.format,
-            streams::shown(file)
+            files.iter().map(|f| shown(f)).collect::<Vec<_>>().join(" ")
         )));
     }
     let stdout = io::stdout();
@@ -265,12 +315,12 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
                 "etlview: note: --filter applies to printed output; in the viewer press `f` to filter"
             );
         }
-        return crate::tui::run(file, args.decode.options())
+        return crate::tui::run(files, args.decode.options())
             .map(|()| Outcome::Ok)
             .map_err(|e| CliError(format!("{e:#}")));
     }
     let out = io::BufWriter::with_capacity(1 << 16, streams::stdout()?);
-    let session = open(file, &args.decode)?;
+    let session = open(files, &args.decode)?;
     let compiled = compile_filter(&session, args.filter.as_deref())?;
     let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
     let matched = crate::export::write_rows(&session, args.format, out, &keep, &|_| {})?;
@@ -279,6 +329,41 @@ fn run_print(file: &Path, args: &ViewArgs) -> Result<Outcome, CliError> {
         eprintln!("etlview: {matched} of {} events matched", session.len());
     }
     Ok(if matched == 0 && compiled.is_some() {
+        Outcome::NothingMatched
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn run_fields(pattern: Option<&str>, json: bool) -> Result<Outcome, CliError> {
+    use crate::fields::registry;
+    let fields = registry::matching(pattern);
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &fields)?;
+        writeln!(out)?;
+    } else {
+        for f in &fields {
+            let unit = f.unit.map(|u| format!(" ({u})")).unwrap_or_default();
+            let ty = format!(
+                "{}{unit}",
+                serde_json::to_value(f.ty)?.as_str().unwrap_or("")
+            );
+            let layer = serde_json::to_value(f.layer)?;
+            writeln!(
+                out,
+                "{:<28} {:<18} {:<10} {}",
+                f.name,
+                ty,
+                layer.as_str().unwrap_or(""),
+                f.description
+            )?;
+            if !f.aliases.is_empty() {
+                writeln!(out, "{:<28} also: {}", "", f.aliases.join(", "))?;
+            }
+        }
+    }
+    Ok(if fields.is_empty() {
         Outcome::NothingMatched
     } else {
         Outcome::Ok
@@ -314,7 +399,7 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
 
 /// Compiles `--filter`; a bad filter is an error showing the expression and a caret.
 fn compile_filter(
-    session: &Session,
+    session: &Timeline,
     expr: Option<&str>,
 ) -> Result<Option<crate::filter::Compiled>, CliError> {
     let Some(expr) = expr.filter(|e| !e.trim().is_empty()) else {
@@ -343,13 +428,13 @@ fn format_for(path: &Path, format: Option<Format>) -> Result<Format, CliError> {
         "pcapng" => Ok(Format::Pcapng),
         _ => Err(CliError(format!(
             "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl or pass --format",
-            streams::shown(path)
+            shown(path)
         ))),
     }
 }
 
 fn run_export(
-    file: &Path,
+    files: &[PathBuf],
     output: &Path,
     filter: Option<&str>,
     format: Option<Format>,
@@ -358,15 +443,23 @@ fn run_export(
 ) -> Result<Outcome, CliError> {
     use crate::export::output::PendingOutput;
     let format = format_for(output, format)?;
-    let session = open(file, decode)?;
+    if format == Format::Etl && files.len() > 1 {
+        return Err(CliError(format!(
+            "an .etl export takes one trace: its header and clock are that file's. Export each file on its own, or use .jsonl/.csv/.pcapng for {} files together",
+            files.len()
+        )));
+    }
+    let session = open(files, decode)?;
     let compiled = compile_filter(&session, filter)?;
-    let mut pending = PendingOutput::create(output, file, force)?;
+    let mut pending = PendingOutput::create(output, files, force)?;
     let total = session.len();
     let bar = progress_bar(total as u64);
     let matched;
     match format {
         Format::Etl => {
-            let (bytes, summary) = crate::export::etl::filtered_etl(session.trace(), |e| {
+            // One source (checked above): its local frames are the global ones.
+            let trace = session.sources()[0].trace();
+            let (bytes, summary) = crate::export::etl::filtered_etl(trace, |e| {
                 bar.inc(1);
                 compiled.as_ref().is_none_or(|c| c.matches(&session, *e))
             })?;
@@ -392,11 +485,15 @@ fn run_export(
             if frames.is_empty() && compiled.is_none() {
                 return Err(CliError(format!(
                     "{} holds no captured packets (NDIS-PacketCapture or pktmon events): nothing to write as pcapng",
-                    streams::shown(file)
+                    files
+                        .iter()
+                        .map(|f| shown(f))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             let mut out = io::BufWriter::new(pending.writer());
-            let notes = damage_notes(session.trace());
+            let notes = damage_notes(&session);
             let stats = crate::packet::write_pcapng_with_notes(&frames, &notes, &mut out)?;
             out.flush()?;
             drop(out);
@@ -416,16 +513,16 @@ fn run_export(
     if matched == 0 && compiled.is_some() {
         eprintln!(
             "etlview: no event matched the filter; {} not written",
-            streams::shown(output)
+            shown(output)
         );
         return Ok(Outcome::NothingMatched);
     }
     check_intact(&session)?;
     pending.commit()?;
-    let skipped = session.trace().issues().len();
+    let skipped = session.issue_count();
     eprintln!(
         "etlview: wrote {matched} of {total} events to {}{}",
-        streams::shown(output),
+        shown(output),
         if skipped > 0 {
             format!(" ({skipped} damaged region(s) of the input were skipped; see `etlview info`)")
         } else {
@@ -448,10 +545,10 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+fn run_diagnose(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
     use crate::analysis::diagnose;
     let mut out = streams::stdout()?;
-    let session = open(file, decode)?;
+    let session = open(files, decode)?;
     let report = diagnose::diagnose(&session);
     check_intact(&session)?;
     if json {
@@ -470,11 +567,19 @@ fn run_diagnose(file: &Path, json: bool, decode: &DecodeArgs) -> Result<Outcome,
     })
 }
 
-/// One line per damaged region of the input, for the formats with room for notes.
-fn damage_notes(trace: &etl::Trace) -> Vec<String> {
-    trace
-        .issues()
+/// One line per damaged region of the inputs, for the formats with room for notes.
+fn damage_notes(session: &Timeline) -> Vec<String> {
+    session
+        .sources()
         .iter()
-        .map(|i| format!("etlview: input damage: {} {i}", i.kind.name()))
+        .flat_map(|source| {
+            source.trace().issues().iter().map(|i| {
+                format!(
+                    "etlview: input damage: {}: {} {i}",
+                    shown(&source.meta.path),
+                    i.kind.name()
+                )
+            })
+        })
         .collect()
 }

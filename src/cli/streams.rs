@@ -3,7 +3,7 @@
 //! temporary file (a trace is mapped, so it must be a regular file).
 
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::CliError;
@@ -87,20 +87,12 @@ impl<W: Write> Write for Watched<W> {
     }
 }
 
-/// The input to open: the path itself, or for `-` a temporary copy of standard input (kept
-/// alive by the returned guard).
-pub struct Input {
-    pub path: PathBuf,
-    _temp: Option<tempfile::TempPath>,
-}
+/// Temporary copies of standard input, removed when the process ends normally.
+static STDIN_COPIES: std::sync::Mutex<Vec<tempfile::TempPath>> = std::sync::Mutex::new(Vec::new());
 
-pub fn input(file: &Path) -> Result<Input, CliError> {
-    if file.as_os_str() != "-" {
-        return Ok(Input {
-            path: file.to_path_buf(),
-            _temp: None,
-        });
-    }
+/// Copies standard input (a trace piped in, named `-`) to a temporary file and returns its
+/// path; the file lives until [`remove_stdin_copies`].
+pub fn stdin_copy() -> Result<PathBuf, CliError> {
     let stdin = io::stdin();
     if stdin.is_terminal() {
         return Err(CliError(
@@ -111,11 +103,7 @@ pub fn input(file: &Path) -> Result<Input, CliError> {
         .prefix("etlview-stdin-")
         .suffix(".etl")
         .tempfile()
-        .map_err(|e| {
-            CliError(format!(
-                "cannot create a temporary file for standard input: {e}"
-            ))
-        })?;
+        .map_err(|e| CliError(format!("cannot create a temporary file for standard input: {e}")))?;
     io::copy(&mut stdin.lock(), temp.as_file_mut())
         .and_then(|_| temp.as_file_mut().flush())
         .map_err(|e| {
@@ -125,13 +113,16 @@ pub fn input(file: &Path) -> Result<Input, CliError> {
             ))
         })?;
     let temp = temp.into_temp_path();
-    Ok(Input {
-        path: temp.to_path_buf(),
-        _temp: Some(temp),
-    })
+    let path = temp.to_path_buf();
+    if let Ok(mut copies) = STDIN_COPIES.lock() {
+        copies.push(temp);
+    }
+    Ok(path)
 }
 
-/// `path` for a terminal message (its name is not trusted).
-pub fn shown(path: &Path) -> String {
-    etl::sanitize::for_terminal(&path.display().to_string()).into_owned()
+/// Removes the temporary copies of standard input.
+pub fn remove_stdin_copies() {
+    if let Ok(mut copies) = STDIN_COPIES.lock() {
+        copies.clear();
+    }
 }

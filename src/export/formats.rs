@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::row::EventRow;
+use crate::fields::row::EventRow;
 use etl::sanitize;
 
 /// Output formats for printed and exported events.
@@ -21,32 +21,10 @@ pub enum Format {
     Pcapng,
 }
 
-/// CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 23] = [
-    "frame",
-    "time",
-    "ts",
-    "provider",
-    "id",
-    "version",
-    "channel",
-    "opcode",
-    "level",
-    "task",
-    "keyword",
-    "pid",
-    "tid",
-    "cpu",
-    "header",
-    "hook",
-    "provider_name",
-    "event_name",
-    "process",
-    "protocol",
-    "message",
-    "decoded_by",
-    "fields",
-];
+/// CSV columns of one file's export, in order (the field registry's CSV columns).
+pub fn csv_columns() -> Vec<&'static str> {
+    crate::fields::registry::csv_columns(false)
+}
 
 /// Writes rows in one of the line formats.
 pub struct RowWriter<W: Write> {
@@ -57,9 +35,16 @@ pub struct RowWriter<W: Write> {
 
 impl<W: Write> RowWriter<W> {
     pub fn new(format: Format, out: W) -> io::Result<RowWriter<W>> {
+        Self::new_for(format, out, false)
+    }
+
+    /// A writer for rows of a timeline with one or several sources (CSV then has a `source`
+    /// column; the rows carry their source).
+    pub fn new_for(format: Format, out: W, several_sources: bool) -> io::Result<RowWriter<W>> {
         let mut writer = Self::headerless(format, out);
         if let Some(csv) = &mut writer.csv {
-            csv.write_record(CSV_COLUMNS).map_err(io::Error::other)?;
+            csv.write_record(crate::fields::registry::csv_columns(several_sources))
+                .map_err(io::Error::other)?;
         }
         Ok(writer)
     }
@@ -159,6 +144,9 @@ fn write_csv_record<W: Write>(csv: &mut csv::Writer<W>, r: &EventRow) -> csv::Re
         .and_then(|f| super::json::to_string(f).ok())
         .unwrap_or_default();
     csv.write_field(sanitize::for_csv_cell(&fields).as_ref())?;
+    if let Some(source) = &r.source {
+        csv.write_field(sanitize::for_csv_cell(source).as_ref())?;
+    }
     csv.write_record(None::<&[u8]>)
 }
 

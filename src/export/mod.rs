@@ -5,8 +5,7 @@ pub mod formats;
 pub mod json;
 pub mod output;
 pub mod parallel;
-pub mod row;
 
+pub use crate::fields::row::{DecodedPart, EventRow, RowFields};
 pub use formats::{Format, RowWriter};
 pub use parallel::write_rows;
-pub use row::{DecodedPart, EventRow, RowFields};

@@ -38,12 +38,16 @@ pub struct PendingOutput {
 
 impl PendingOutput {
     /// Checks the destination and opens a temporary file beside it.
-    pub fn create(path: &Path, input: &Path, force: bool) -> Result<PendingOutput, OutputError> {
+    pub fn create(
+        path: &Path,
+        inputs: &[PathBuf],
+        force: bool,
+    ) -> Result<PendingOutput, OutputError> {
         let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         };
-        if same(path, input) {
+        if inputs.iter().any(|input| same(path, input)) {
             return Err(OutputError::IsInput(path.to_path_buf()));
         }
         // symlink_metadata sees a dangling or live symlink itself, not its target.

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use rayon::prelude::*;
 
 use super::formats::{Format, RowWriter};
-use crate::timeline::Session;
+use crate::timeline::Timeline;
 use etl::Event;
 
 /// Frames formatted by one task (small enough to balance, large enough to amortise).
@@ -19,7 +19,7 @@ const ROUND_FRAMES: usize = 32 * TASK_FRAMES;
 /// row). `progress` hears how many frames were examined, once per task. Returns how many events
 /// were written.
 pub fn write_rows<W: Write>(
-    session: &Session,
+    session: &Timeline,
     format: Format,
     out: W,
     keep: &(dyn Fn(Event<'_>) -> bool + Sync),
@@ -30,14 +30,15 @@ pub fn write_rows<W: Write>(
 }
 
 fn write_rows_in<W: Write>(
-    session: &Session,
+    session: &Timeline,
     format: Format,
     out: W,
     keep: &(dyn Fn(Event<'_>) -> bool + Sync),
     progress: &(dyn Fn(u64) + Sync),
     (task_frames, round_frames): (usize, usize),
 ) -> io::Result<usize> {
-    let mut writer = RowWriter::new(format, out)?.into_inner()?;
+    let several = session.sources().len() > 1;
+    let mut writer = RowWriter::new_for(format, out, several)?.into_inner()?;
     let total = session.len();
     let mut written = 0;
     for round in (0..total).step_by(round_frames) {
@@ -65,7 +66,7 @@ fn write_rows_in<W: Write>(
 }
 
 fn format_frames(
-    session: &Session,
+    session: &Timeline,
     format: Format,
     frames: std::ops::Range<usize>,
     keep: &(dyn Fn(Event<'_>) -> bool + Sync),
@@ -84,20 +85,20 @@ fn format_frames(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::SessionOptions;
+    use crate::timeline::TimelineOptions;
 
-    fn session() -> (tempfile::TempDir, Session) {
+    fn session() -> (tempfile::TempDir, Timeline) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.etl");
         samplegen::large_trace(&path, 3_000).unwrap();
-        let session = Session::open(&path, SessionOptions::default()).unwrap();
+        let session = Timeline::open(&path, TimelineOptions::default()).unwrap();
         (dir, session)
     }
 
     /// Row after row with one writer: the reference output.
-    fn sequential(session: &Session, format: Format, keep: impl Fn(Event<'_>) -> bool) -> Vec<u8> {
+    fn sequential(session: &Timeline, format: Format, keep: impl Fn(Event<'_>) -> bool) -> Vec<u8> {
         let mut w = RowWriter::new(format, Vec::new()).unwrap();
-        for e in session.trace().events().filter(|e| keep(*e)) {
+        for e in session.events().filter(|e| keep(*e)) {
             w.write(&session.row_of(&e)).unwrap();
         }
         w.into_inner().unwrap()
@@ -120,7 +121,7 @@ mod tests {
                 String::from_utf8(out).unwrap(),
                 String::from_utf8(expected).unwrap()
             );
-            assert_eq!(n, session.trace().events().filter(|e| odd(*e)).count());
+            assert_eq!(n, session.events().filter(|e| odd(*e)).count());
             assert_eq!(examined.into_inner(), session.len() as u64);
         }
     }

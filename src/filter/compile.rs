@@ -1,14 +1,13 @@
 //! Compiles a parsed filter into a predicate tree once: names resolved, symbols turned into
 //! numbers, regexes built, and a note of whether any payload decoding is needed.
 
-use std::collections::BTreeSet;
-
 use regex::Regex;
 use uuid::Uuid;
 
 use super::ast::{self, CmpOp, Expr, FieldPath, LiteralValue, Operand, Separator, TextOp};
 use super::error::{FilterError, suggest};
 use super::fields::{self, Builtin};
+use crate::fields::registry::{self, FieldId};
 use decode::errors;
 
 /// What a predicate reads.
@@ -100,23 +99,14 @@ pub struct Compiled {
     pub canonical: String,
 }
 
-/// Names the compiler accepts besides the builtin fields.
-#[derive(Debug, Clone, Default)]
-pub struct Catalog {
-    /// Lower-case payload field names present in the trace's schemas.
-    pub payload_fields: BTreeSet<String>,
-    /// Lower-case provider names, protocol names and well-known protocol words.
-    pub providers: BTreeSet<String>,
-    /// As shown, for suggestions.
-    pub display_names: Vec<String>,
-}
+pub use crate::timeline::Catalog;
 
 /// Protocol words that are valid as existence tests even without packet data.
 const PROTOCOL_WORDS: &[&str] = &["netevent"];
 
 /// Protocols of captured frames (NDIS-PacketCapture, pktmon); their fields are packet fields.
 const PACKET_PROTOCOLS: &[&str] = &[
-    "tcp", "udp", "ipv4", "ipv6", "http", "dns", "tls", "icmp", "icmpv6", "ethernet", "arp",
+    "tcp", "udp", "ipv4", "ipv6", "http", "dns", "tls", "icmp", "icmpv6", "ethernet", "eth", "arp",
 ];
 
 /// Compiles `expr` (already parsed from `text`) against a catalog.
@@ -373,11 +363,33 @@ fn resolve(path: &FieldPath, catalog: &Catalog, existence: bool) -> Result<Field
     }
     let names: Vec<String> = path.names().map(str::to_lowercase).collect();
     if PACKET_PROTOCOLS.contains(&names[0].as_str()) && path.prefix.is_none() {
-        return Ok(if names.len() == 1 {
-            FieldRef::PacketProtocol(names[0].clone())
-        } else {
-            FieldRef::Packet(names.join("."))
-        });
+        if names.len() == 1 {
+            return Ok(FieldRef::PacketProtocol(names[0].clone()));
+        }
+        // Packet fields are the registry's: an unknown one is an error, not a silent false.
+        if let Some(FieldId::Packet(canonical)) = registry::packet_field(&full).map(|f| f.id) {
+            return Ok(FieldRef::Packet(canonical.to_string()));
+        }
+        let layer = format!("{}.", names[0]);
+        let candidates: Vec<&str> = registry::FIELDS
+            .iter()
+            .filter(|f| matches!(f.id, FieldId::Packet(_)))
+            .flat_map(|f| f.names())
+            .filter(|n| n.to_lowercase().starts_with(&layer))
+            .collect();
+        let mut err = FilterError::new(
+            path.span.clone(),
+            format!(
+                "unknown packet field `{}` (`etlview fields {}` lists the {} fields)",
+                path.names().collect::<Vec<_>>().join("."),
+                names[0],
+                names[0].to_uppercase()
+            ),
+        );
+        if let Some(s) = suggest(&full, &candidates) {
+            err = err.with_suggestion(s);
+        }
+        return Err(err);
     }
     if path.prefix == Some(ast::PathPrefix::AnyProtocol) || names.len() == 1 {
         let name = &names[0];

@@ -9,8 +9,8 @@ use uuid::Uuid;
 use super::ast::CmpOp;
 use super::compile::{Compiled, FieldRef, Lit, Node, Test};
 use super::fields::{self, Builtin};
-use crate::timeline::Session;
-use crate::timeline::session::trace_text_of;
+use crate::timeline::Timeline;
+use crate::timeline::trace_text_of;
 use decode::DecodedEvent;
 use decode::trace_text;
 use decode::value::Value;
@@ -35,14 +35,14 @@ enum FVal<'a> {
 
 /// Per-event evaluation state.
 pub struct EvalCtx<'s> {
-    session: &'s Session,
+    session: &'s Timeline,
     event: Event<'s>,
     decoded: OnceCell<DecodedEvent>,
     frame: OnceCell<Option<crate::packet::Frame>>,
 }
 
 impl<'s> EvalCtx<'s> {
-    pub fn new(session: &'s Session, event: Event<'s>) -> Self {
+    pub fn new(session: &'s Timeline, event: Event<'s>) -> Self {
         EvalCtx {
             session,
             event,
@@ -66,7 +66,10 @@ impl<'s> EvalCtx<'s> {
     fn provider_name(&self) -> Option<std::sync::Arc<str>> {
         match self.decoded.get() {
             Some(d) => d.provider_name.clone(),
-            None => self.session.decoder().provider_name(&self.event),
+            None => self
+                .session
+                .decoder_of(&self.event)
+                .provider_name(&self.event),
         }
     }
 
@@ -97,6 +100,15 @@ impl<'s> EvalCtx<'s> {
                 Builtin::FrameNumber => int(e.frame as i128 + 1),
                 Builtin::FrameNumber0 => int(e.frame as i128),
                 Builtin::Timestamp => vec![FVal::Time(e.filetime)],
+                Builtin::RawTimestamp => int(i128::from(h.timestamp)),
+                Builtin::Source => vec![FVal::Str(self.session.source_label(e).into())],
+                Builtin::Hook => h.hook_id.map(|k| int(i128::from(k))).unwrap_or_default(),
+                Builtin::DecodeError => self
+                    .decoded()
+                    .error
+                    .as_deref()
+                    .map(|m| vec![FVal::Str(m.into())])
+                    .unwrap_or_default(),
                 Builtin::TimeOffset => {
                     let first = self.session.filetime(0).unwrap_or(e.filetime);
                     vec![FVal::Float((e.filetime - first) as f64 / 1e7)]
@@ -154,7 +166,7 @@ impl<'s> EvalCtx<'s> {
                 Builtin::ThreadId => h.thread_id.map(|t| int(i128::from(t))).unwrap_or_default(),
                 Builtin::ProcessName => h
                     .process_id
-                    .and_then(|p| self.session.process_table().name(p, h.timestamp))
+                    .and_then(|_| self.session.process_name(e))
                     .map(|n| vec![FVal::Str(n.into())])
                     .unwrap_or_default(),
                 Builtin::UTProcessName => self
@@ -477,13 +489,13 @@ fn eval_node(ctx: &EvalCtx, node: &Node) -> bool {
 
 /// Evaluates one compiled node on an event (used to evaluate provider-only predicates once
 /// per provider).
-pub fn node_matches(session: &Session, event: Event<'_>, node: &Node) -> bool {
+pub fn node_matches(session: &Timeline, event: Event<'_>, node: &Node) -> bool {
     eval_node(&EvalCtx::new(session, event), node)
 }
 
 impl Compiled {
     /// True when the event matches.
-    pub fn matches(&self, session: &Session, event: Event<'_>) -> bool {
+    pub fn matches(&self, session: &Timeline, event: Event<'_>) -> bool {
         let ctx = EvalCtx::new(session, event);
         eval_node(&ctx, &self.root)
     }

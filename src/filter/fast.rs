@@ -82,7 +82,11 @@ fn provider_only(field: &FieldRef) -> bool {
         field,
         FieldRef::Provider(_)
             | FieldRef::Builtin(
-                Builtin::ProviderName | Builtin::ProviderGuid | Builtin::ProtocolName
+                Builtin::ProviderName
+                    | Builtin::ProviderGuid
+                    | Builtin::ProtocolName
+                    // Provider slots are per source: the source is constant over a slot.
+                    | Builtin::Source
             )
     )
 }

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod fast;
 pub mod fields;
 pub mod parser;
+mod run;
 
 pub use compile::{Catalog, Compiled, compile};
 pub use error::FilterError;

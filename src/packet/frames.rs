@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use uuid::{Uuid, uuid};
 
 use super::{Direction, Frame, Media, Source};
-use crate::timeline::session::Session;
+use crate::timeline::Timeline;
 use decode::value::Value;
 use etl::{Event, ProviderId};
 
@@ -45,10 +45,10 @@ const NO_CONTEXT_ID: u32 = u32::MAX;
 /// to the next PacketEnd event; fragments without a preceding PacketStart and packets
 /// still open at the end of the trace are dropped, because their bytes do not start at a
 /// frame boundary.
-pub fn frames(session: &Session) -> Vec<Frame> {
+pub fn frames(session: &Timeline) -> Vec<Frame> {
     let mut out = Vec::new();
     let mut open: HashMap<(u16, u32), Vec<u8>> = HashMap::new();
-    for e in session.trace().events() {
+    for e in session.events() {
         match packet_event(&e) {
             Some(PacketEvent::NdisFragment) => {
                 if let Some(frame) = add_ndis_fragment(&mut open, &e) {
@@ -64,7 +64,7 @@ pub fn frames(session: &Session) -> Vec<Frame> {
 
 /// The frame held by one event, when that event carries a whole frame: an NDIS 1001
 /// event with both PacketStart and PacketEnd, or a pktmon packet event.
-pub fn frame_of(session: &Session, e: &Event) -> Option<Frame> {
+pub fn frame_of(session: &Timeline, e: &Event) -> Option<Frame> {
     match packet_event(e)? {
         PacketEvent::NdisFragment => {
             let whole = keyword::PACKET_START | keyword::PACKET_END;
@@ -185,7 +185,7 @@ fn context_id(id: Option<u32>) -> Option<u32> {
 
 /// A pktmon packet event as a frame (schema from the file's metadata or the builtin
 /// manifest; fields `PacketType`, `DirTag`, `ComponentId`, `OriginalPayloadSize`, `Payload`).
-fn pktmon_frame(session: &Session, e: &Event) -> Option<Frame> {
+fn pktmon_frame(session: &Timeline, e: &Event) -> Option<Frame> {
     let decoded = session.decode(e);
     let Some(Value::Binary(payload)) = decoded.get("Payload") else {
         return None;

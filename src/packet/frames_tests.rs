@@ -1,6 +1,6 @@
 use super::*;
 use crate::packet::testdata;
-use crate::timeline::session::SessionOptions;
+use crate::timeline::TimelineOptions;
 use etl::Trace;
 use etl::writer::{EtlWriter, EventRecord, WriterOptions};
 
@@ -30,7 +30,7 @@ fn ndis_payload(interface: u32, bytes: &[u8], declared: u32) -> Vec<u8> {
     p
 }
 
-fn session_with(fragments: &[Fragment]) -> Session {
+fn session_with(fragments: &[Fragment]) -> Timeline {
     let mut w = EtlWriter::new(WriterOptions::default());
     for f in fragments {
         let payload = ndis_payload(f.interface, f.bytes, f.bytes.len() as u32);
@@ -51,7 +51,7 @@ fn session_with(fragments: &[Fragment]) -> Session {
         .expect("fits the buffer");
     }
     let trace = Trace::from_bytes(w.finish()).expect("written trace opens");
-    Session::from_trace(trace, SessionOptions::default())
+    Timeline::from_trace(trace, TimelineOptions::default())
 }
 
 fn http_get() -> Vec<u8> {
@@ -302,9 +302,8 @@ fn pktmon_sample_has_one_frame_per_packet_event() {
     let Some(path) = shared_sample("pktmon-demikernel-compressed.etl") else {
         return;
     };
-    let session = Session::open(&path, SessionOptions::default()).unwrap();
+    let session = Timeline::open(&path, TimelineOptions::default()).unwrap();
     let packet_events = session
-        .trace()
         .events()
         .filter(|e| {
             e.header.provider == ProviderId::Guid(PKTMON_PROVIDER) && e.header.id == PKTMON_PACKET
@@ -344,9 +343,8 @@ fn netsh_samples_give_one_frame_per_packet_end() {
         if !(name.starts_with("arr-") && name.ends_with(".etl")) {
             continue;
         }
-        let session = Session::open(&path, SessionOptions::default()).unwrap();
+        let session = Timeline::open(&path, TimelineOptions::default()).unwrap();
         let ends = session
-            .trace()
             .events()
             .filter(|e| {
                 e.header.provider == ProviderId::Guid(NDIS_PROVIDER)

@@ -105,7 +105,7 @@ fn handshake_name(t: u8) -> String {
         0 => "Hello Request",
         1 => "Client Hello",
         2 => "Server Hello",
-        4 => "New Session Ticket",
+        4 => "New Timeline Ticket",
         8 => "Encrypted Extensions",
         11 => "Certificate",
         12 => "Server Key Exchange",

@@ -22,7 +22,8 @@ pub struct HeaderRow {
     pub opcode: u8,
     pub version: u8,
     flags: u8,
-    _reserved: u16,
+    /// Index of the event's source in the timeline (0 in a single file's rows).
+    pub source: u16,
 }
 
 impl HeaderRow {
@@ -40,6 +41,9 @@ impl HeaderRow {
 pub struct ProviderSlot {
     pub id: ProviderId,
     pub first_frame: u32,
+    /// The source whose events use this slot (slots are per source: a provider's names can
+    /// differ between files).
+    pub source: u16,
 }
 
 /// Header rows for every event, in time order.
@@ -50,7 +54,7 @@ pub struct Columns {
 }
 
 /// Providers beyond this many share the last slot (a filter then falls back to full parsing).
-const MAX_PROVIDERS: usize = u16::MAX as usize;
+pub(super) const MAX_PROVIDERS: usize = u16::MAX as usize;
 
 impl Columns {
     pub fn build(trace: &Trace) -> Columns {
@@ -73,6 +77,7 @@ impl Columns {
                         slots.push(ProviderSlot {
                             id: h.provider,
                             first_frame: frame as u32,
+                            source: 0,
                         });
                         (slots.len() - 1) as u16
                     });
@@ -92,7 +97,7 @@ impl Columns {
                         opcode: h.opcode,
                         version: h.version.min(255) as u8,
                         flags,
-                        _reserved: 0,
+                        source: 0,
                     });
                 }
                 (rows, slots)

@@ -12,8 +12,9 @@ use super::input::{History, InputLine};
 use super::layout::ScreenLayout;
 use super::tree::{self, TreeLine};
 use super::worker::Job;
+use crate::fields::Detail;
 use crate::filter::FilterError;
-use crate::timeline::{Detail, ProcessSummary, ProviderSummary, Session, Severity};
+use crate::timeline::{ProcessSummary, ProviderSummary, Severity, Timeline};
 
 /// The rows the table lists: every event, or the frames a filter kept (time order).
 #[derive(Debug, Clone)]
@@ -183,7 +184,7 @@ pub enum Message {
 /// The whole viewer state.
 pub struct App {
     pub file_name: String,
-    pub session: Option<Arc<Session>>,
+    pub session: Option<Arc<Timeline>>,
     pub load: Arc<LoadProgress>,
     /// The whole file could not be indexed: what is shown is the preview, for good.
     pub preview_only: bool,
@@ -256,7 +257,7 @@ impl App {
     /// A viewer over an opened session.
     pub fn with_session(
         file_name: &str,
-        session: Arc<Session>,
+        session: Arc<Timeline>,
         screen: Rect,
         no_color: bool,
     ) -> App {
@@ -266,7 +267,7 @@ impl App {
     }
 
     /// Takes the opened session: all rows, failure marks, time range.
-    pub fn set_session(&mut self, session: Arc<Session>) {
+    pub fn set_session(&mut self, session: Arc<Timeline>) {
         let mut failures = Vec::new();
         let mut warnings = Vec::new();
         for &(frame, severity) in session.severity_marks() {

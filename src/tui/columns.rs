@@ -2,7 +2,7 @@
 //! search matches exactly what is on screen.
 
 use crate::export::EventRow;
-use crate::timeline::Session;
+use crate::timeline::Timeline;
 use etl::format_filetime;
 use etl::sanitize::for_terminal;
 
@@ -76,6 +76,8 @@ pub struct RowCells {
     pub event: String,
     pub level: String,
     pub description: String,
+    /// The source's label (empty with one source).
+    pub source: String,
 }
 
 impl RowCells {
@@ -101,11 +103,17 @@ impl RowCells {
             event: clean(&event),
             level: level_name(row.level),
             description: clean(&description),
+            source: row.source.as_deref().map(clean).unwrap_or_default(),
         }
     }
 
     /// The cells of event `frame` (0-based) with its time in `format`.
-    pub fn of(session: &Session, frame: usize, format: TimeFormat, first: i64) -> Option<RowCells> {
+    pub fn of(
+        session: &Timeline,
+        frame: usize,
+        format: TimeFormat,
+        first: i64,
+    ) -> Option<RowCells> {
         let row = session.row(frame)?;
         let time = session
             .filetime(frame)

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::timeline::{Session, SessionOptions};
+use crate::timeline::{Timeline, TimelineOptions};
 use etl::Trace;
 use etl::writer::{EtlWriter, EventRecord, WriterOptions};
 
@@ -109,7 +109,7 @@ pub fn large_trace(events: u32) -> Vec<u8> {
     writer.finish()
 }
 
-pub fn session(bytes: Vec<u8>) -> Arc<Session> {
+pub fn session(bytes: Vec<u8>) -> Arc<Timeline> {
     let trace = Trace::from_bytes(bytes).expect("the writer produces readable traces");
-    Arc::new(Session::from_trace(trace, SessionOptions::default()))
+    Arc::new(Timeline::from_trace(trace, TimelineOptions::default()))
 }

@@ -16,7 +16,7 @@ use super::fixtures;
 use super::render::render;
 use super::update::{on_outcome, update};
 use super::worker::{self, Outcome};
-use crate::timeline::SessionOptions;
+use crate::timeline::TimelineOptions;
 
 /// `(RssAnon, RssFile)` of this process in bytes (Linux only; zeros elsewhere).
 fn rss() -> (u64, u64) {
@@ -60,8 +60,8 @@ fn large_trace_figures() {
     let mut app = App::loading("large.etl", screen, false);
     let (sender, receiver) = std::sync::mpsc::channel();
     worker::spawn_loader(
-        path.clone(),
-        SessionOptions::default(),
+        vec![path.clone()],
+        TimelineOptions::default(),
         Arc::clone(&app.load),
         sender,
     );

@@ -25,7 +25,7 @@ mod measure;
 mod screen_tests;
 
 use std::io::{self, Stdout};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
@@ -42,7 +42,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 
-use crate::timeline::SessionOptions;
+use crate::timeline::TimelineOptions;
 use action::{Action, action_for_key};
 use app::{App, Message};
 use worker::Outcome;
@@ -57,21 +57,27 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 /// Opens `path` in the viewer and returns when the user quits. The terminal is restored on
 /// return, on error, on panic (hook) and on Ctrl-C (raw mode delivers it as a key, which
 /// quits). `NO_COLOR` switches to a monochrome theme.
-pub fn run(path: &Path, options: SessionOptions) -> anyhow::Result<()> {
+pub fn run(paths: &[PathBuf], options: TimelineOptions) -> anyhow::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut screen = Screen::enter().context("cannot set up the terminal")?;
     let size = screen
         .terminal
         .size()
         .context("cannot read the terminal size")?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
+    let file_name = |path: &Path| {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string())
+    };
+    let name = match paths {
+        [one] => file_name(one),
+        [first, ..] => format!("{} (+{} more)", file_name(first), paths.len() - 1),
+        [] => String::new(),
+    };
     let mut app = App::loading(&name, Rect::new(0, 0, size.width, size.height), no_color);
     let (sender, receiver) = mpsc::channel();
     worker::spawn_loader(
-        path.to_path_buf(),
+        paths.to_vec(),
         options,
         Arc::clone(&app.load),
         sender.clone(),
@@ -108,7 +114,9 @@ fn event_loop(
         // The file shrank under the viewer: what it shows is no longer the file. Leave (the
         // terminal is restored on return) and say so.
         if let Some(session) = &app.session {
-            session.trace().check_intact()?;
+            for source in session.sources() {
+                source.trace().check_intact()?;
+            }
         }
         let wait = if busy { BUSY_REFRESH } else { IDLE_POLL };
         if event::poll(wait)? {

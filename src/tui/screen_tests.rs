@@ -231,9 +231,9 @@ fn preview_of_a_large_file_80x24() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.etl");
     samplegen::large_trace(&path, 20_000).unwrap();
-    let preview = crate::timeline::Session::open_preview(
+    let preview = crate::timeline::Timeline::open_preview(
         &path,
-        crate::timeline::SessionOptions::default(),
+        crate::timeline::TimelineOptions::default(),
         256 << 10,
     )
     .unwrap()

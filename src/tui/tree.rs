@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::timeline::{Detail, DetailField};
+use crate::fields::{Detail, DetailField};
 use etl::sanitize::for_terminal;
 
 /// One visible line of the tree, sanitized for the terminal.

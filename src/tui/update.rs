@@ -333,7 +333,7 @@ pub fn apply_filter(app: &mut App, expr: &str) {
 
 /// The whole file replaces its preview: the cursor stays where it was, and a filter that was
 /// applied or running is run again over every event (views are recomputed when next opened).
-fn replace_preview(app: &mut App, session: Arc<crate::timeline::Session>) {
+fn replace_preview(app: &mut App, session: Arc<crate::timeline::Timeline>) {
     let frame = app.selected_frame();
     let offset = app.offset;
     let filter = match app.filter.running.take() {

@@ -10,7 +10,7 @@ use std::sync::mpsc::Sender;
 use super::app::{LoadProgress, Rows, RunningJob};
 use super::columns::{RowCells, TimeFormat};
 use crate::filter::FilterError;
-use crate::timeline::{ProcessSummary, ProviderSummary, Session, SessionOptions};
+use crate::timeline::{ProcessSummary, ProviderSummary, Timeline, TimelineOptions};
 
 /// Work for a background thread.
 #[derive(Debug, Clone)]
@@ -38,8 +38,8 @@ pub enum Job {
 pub enum Outcome {
     /// The first part of a large file, indexed quickly so that the first screen need not
     /// wait for the whole index; [`Outcome::Loaded`] follows with the whole file.
-    Preview(Arc<Session>),
-    Loaded(Result<Arc<Session>, String>),
+    Preview(Arc<Timeline>),
+    Loaded(Result<Arc<Timeline>, String>),
     /// `Ok(None)`: cancelled.
     Filtered {
         id: u64,
@@ -103,7 +103,7 @@ impl std::fmt::Debug for Outcome {
 const SEARCH_CHUNK: usize = 4096;
 
 /// Runs `job` to completion on the calling thread.
-pub fn execute(job: Job, session: &Session) -> Outcome {
+pub fn execute(job: Job, session: &Timeline) -> Outcome {
     match job {
         Job::Filter { job, expr } => {
             let progress = |done: usize| job.progress.store(done, Ordering::Relaxed);
@@ -156,7 +156,7 @@ pub fn execute(job: Job, session: &Session) -> Outcome {
 /// visible columns contain `needle`. Rows are examined in parallel but the first match in
 /// walking order wins; `None` when nothing matches or the job was cancelled.
 fn search_rows(
-    session: &Session,
+    session: &Timeline,
     job: &RunningJob,
     needle: &str,
     rows: &Rows,
@@ -189,7 +189,7 @@ fn search_rows(
 }
 
 /// Runs `job` on a new thread and sends its outcome to `results`.
-pub fn spawn(job: Job, session: Arc<Session>, results: Sender<Outcome>) {
+pub fn spawn(job: Job, session: Arc<Timeline>, results: Sender<Outcome>) {
     std::thread::spawn(move || {
         // The receiver is gone only when the viewer has quit; nothing is left to tell.
         let _ = results.send(execute(job, &session));
@@ -200,10 +200,10 @@ pub fn spawn(job: Job, session: Arc<Session>, results: Sender<Outcome>) {
 /// indexed (a fraction of a second of work even on a slow machine).
 pub const PREVIEW_BYTES: u64 = 24 << 20;
 
-/// Opens the trace on a new thread, reporting progress through `progress`.
+/// Opens the traces on a new thread, reporting progress through `progress`.
 pub fn spawn_loader(
-    path: PathBuf,
-    options: SessionOptions,
+    paths: Vec<PathBuf>,
+    options: TimelineOptions,
     progress: Arc<LoadProgress>,
     results: Sender<Outcome>,
 ) {
@@ -213,11 +213,14 @@ pub fn spawn_loader(
             progress.done.store(done, Ordering::Relaxed);
         };
         // A large file shows its first part at once while the whole file is indexed. A preview
-        // that fails is no loss: the full open reports the problem.
-        if let Ok(Some(preview)) = Session::open_preview(&path, options.clone(), PREVIEW_BYTES) {
+        // that fails is no loss: the full open reports the problem. (Several files open whole:
+        // a preview of one would hide the others.)
+        if let [path] = paths.as_slice()
+            && let Ok(Some(preview)) = Timeline::open_preview(path, options.clone(), PREVIEW_BYTES)
+        {
             let _ = results.send(Outcome::Preview(Arc::new(preview)));
         }
-        let opened = Session::open_with_progress(&path, options, &report)
+        let opened = Timeline::open_all_with_progress(&paths, options, &report)
             .map(Arc::new)
             .map_err(|e| e.to_string());
         let _ = results.send(Outcome::Loaded(opened));
@@ -302,8 +305,8 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         let progress = Arc::new(LoadProgress::default());
         spawn_loader(
-            PathBuf::from("/nonexistent/etlview-tui.etl"),
-            SessionOptions::default(),
+            vec![PathBuf::from("/nonexistent/etlview-tui.etl")],
+            TimelineOptions::default(),
             progress,
             tx,
         );

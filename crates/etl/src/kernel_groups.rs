@@ -117,6 +117,14 @@ pub fn group_name(group: u8) -> Option<&'static str> {
     GROUPS.get(usize::from(group)).map(|g| g.1)
 }
 
+/// Name of a provider key when the reader alone knows it: `group:0xNN` keys of kernel
+/// groups read as `Kernel Process`, `Kernel Image`, ...
+pub fn provider_name_of_key(key: &str) -> Option<String> {
+    let group = key.strip_prefix("group:0x")?;
+    let group = u8::from_str_radix(group, 16).ok()?;
+    group_name(group).map(|n| format!("Kernel {n}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

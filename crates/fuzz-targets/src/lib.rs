@@ -15,7 +15,7 @@ use etl::{self, Header, Trace, xpress};
 use etlview::export::{EventRow, Format, RowWriter};
 use etlview::filter;
 use etlview::packet::{self, Direction, Frame, Media, Source};
-use etlview::timeline::{Session, SessionOptions};
+use etlview::timeline::{Timeline, TimelineOptions};
 
 mod etl_damage;
 mod schema_gen;
@@ -36,13 +36,13 @@ pub fn etl_file(data: &[u8]) {
     let in_file_order = trace.events_in_file_order().len();
     assert_eq!(in_file_order, trace.len(), "file-order listing lost events");
 
-    let session = Session::from_trace(trace, SessionOptions::default());
+    let session = Timeline::from_trace(trace, TimelineOptions::default());
     let (mut text_out, mut jsonl_out, mut csv_out) = (Vec::new(), Vec::new(), Vec::new());
     {
         let mut text = RowWriter::new(Format::Text, &mut text_out).expect("writing to memory");
         let mut jsonl = RowWriter::new(Format::Jsonl, &mut jsonl_out).expect("writing to memory");
         let mut csv = RowWriter::new(Format::Csv, &mut csv_out).expect("writing to memory");
-        for e in session.trace().events() {
+        for e in session.events() {
             let decoded = session.decode(&e);
             let row = session.row_with(&e, &decoded);
             text.write(&row).expect("writing to memory");
@@ -77,10 +77,12 @@ pub fn etl_file(data: &[u8]) {
 
     // A filtered export of every other event must be readable again.
     let mut toggle = false;
-    if let Ok((bytes, summary)) = etlview::export::etl::filtered_etl(session.trace(), |_| {
-        toggle = !toggle;
-        toggle
-    }) {
+    if let Ok((bytes, summary)) =
+        etlview::export::etl::filtered_etl(session.sources()[0].trace(), |_| {
+            toggle = !toggle;
+            toggle
+        })
+    {
         let reread = Trace::from_bytes(bytes).expect("an exported trace opens");
         // The writer adds the session header record; schemas and kept events are copies.
         assert_eq!(

@@ -16,6 +16,7 @@
 mod arr;
 mod event_info_writer;
 mod events;
+mod fixtures;
 mod http_text;
 mod kernel;
 mod large;
@@ -26,6 +27,8 @@ mod proxy;
 mod scenarios;
 #[cfg(test)]
 mod tests;
+
+pub use fixtures::process_trace;
 
 use std::io;
 use std::path::{Path, PathBuf};

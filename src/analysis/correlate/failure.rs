@@ -5,7 +5,7 @@
 use serde::Serialize;
 use uuid::{Uuid, uuid};
 
-use crate::timeline::session::{WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use crate::timeline::{WEBIO_PROVIDER, WINHTTP_PROVIDER};
 use decode::DecodedEvent;
 use decode::errors;
 use decode::trace_text::{self, TraceLine};

@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use super::failure::{HTTP_SERVICE_PROVIDER, TCPIP_PROVIDER};
-use crate::timeline::session::{Session, SessionOptions, WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use crate::timeline::{Timeline, TimelineOptions, WEBIO_PROVIDER, WINHTTP_PROVIDER};
 use etl::Trace;
 use etl::writer::{EtlWriter, EventRecord, WriterOptions};
 
@@ -200,10 +200,10 @@ impl Fixture {
         self.push(at, provider, id, level, 0, 0, &payload)
     }
 
-    pub fn session(self) -> Session {
+    pub fn session(self) -> Timeline {
         let trace = Trace::from_bytes(self.writer.finish())
             .unwrap_or_else(|e| panic!("fixture trace does not open: {e}"));
-        Session::from_trace(trace, SessionOptions::default())
+        Timeline::from_trace(trace, TimelineOptions::default())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::timeline::session::Session;
+use crate::timeline::Timeline;
 
 use super::ApiCallSpan;
 use super::ClientRequest;
@@ -61,7 +61,7 @@ struct Grouper {
 /// Events decoded per parallel batch (bounds the facts held at once).
 const BATCH: usize = 1 << 14;
 
-pub(super) fn group(session: &Session) -> Vec<Request> {
+pub(super) fn group(session: &Timeline) -> Vec<Request> {
     use rayon::prelude::*;
     let mut grouper = Grouper::default();
     let total = session.len();
@@ -86,7 +86,7 @@ pub(super) fn group(session: &Session) -> Vec<Request> {
 }
 
 impl Grouper {
-    fn take(&mut self, session: &Session, facts: &Facts) {
+    fn take(&mut self, session: &Timeline, facts: &Facts) {
         if let Some(client) = &facts.client {
             self.take_client(facts, client);
             return;
@@ -149,7 +149,7 @@ impl Grouper {
         Some(index)
     }
 
-    fn create(&mut self, session: &Session, facts: &Facts, handle: Option<u64>) -> usize {
+    fn create(&mut self, session: &Timeline, facts: &Facts, handle: Option<u64>) -> usize {
         let process = session
             .event(facts.frame)
             .and_then(|e| session.ut_process_name(&e))
@@ -216,7 +216,7 @@ impl Grouper {
     }
 
     /// Which draft an event belongs to, creating one when the event starts a request.
-    fn route(&mut self, session: &Session, facts: &Facts) -> Option<usize> {
+    fn route(&mut self, session: &Timeline, facts: &Facts) -> Option<usize> {
         let (pid, tid, time) = (facts.pid, facts.tid, facts.time);
         if let Some((function, handle)) = &facts.created {
             if function == "WinHttpConnect" {

@@ -2,7 +2,7 @@
 //! and pointers that tie it to a request, the call or phase it starts or ends, what it says
 //! about the target, and its failure. The grouping in `correlate` only looks at facts.
 
-use crate::timeline::session::trace_text_of;
+use crate::timeline::trace_text_of;
 use decode::DecodedEvent;
 use decode::trace_text::{self, TraceLine};
 use decode::value::Value;

@@ -11,7 +11,7 @@ const TCB: u64 = 0xFFFF_B30C_5C2D_4B60;
 
 /// A written trace and the frames its story marked.
 pub struct Story {
-    pub session: crate::timeline::session::Session,
+    pub session: crate::timeline::Timeline,
     pub marks: Vec<(&'static str, usize)>,
 }
 

@@ -6,7 +6,7 @@ use super::*;
 use crate::analysis::correlate::fixture::{Fixture, W3WP, W3WP_OTHER_THREAD};
 use crate::analysis::correlate::scenarios::{self, CONNECT, REQUEST, REQUEST_2, Story};
 use crate::analysis::correlate::{Outcome, requests};
-use crate::timeline::session::SessionOptions;
+use crate::timeline::TimelineOptions;
 
 fn frames(finding: &Finding) -> Vec<usize> {
     finding.evidence.iter().map(|e| e.frame).collect()
@@ -292,8 +292,7 @@ fn shared_samples_have_no_winhttp_findings() {
     assert!(!files.is_empty(), "no .etl files in {}", dir.display());
     let mut opened = 0;
     for path in files {
-        let Ok(session) = crate::timeline::session::Session::open(&path, SessionOptions::default())
-        else {
+        let Ok(session) = crate::timeline::Timeline::open(&path, TimelineOptions::default()) else {
             continue;
         };
         opened += 1;
@@ -316,12 +315,12 @@ fn shared_samples_have_no_winhttp_findings() {
 
 /// A generated sample: the committed file in `samples/`, else the generator's fresh output
 /// (the two are equal; a samplegen test checks it).
-fn generated_sample(name: &str) -> Option<crate::timeline::session::Session> {
+fn generated_sample(name: &str) -> Option<crate::timeline::Timeline> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("samples")
         .join(name);
     if path.is_file() {
-        let session = crate::timeline::session::Session::open(&path, SessionOptions::default());
+        let session = crate::timeline::Timeline::open(&path, TimelineOptions::default());
         return Some(session.unwrap_or_else(|e| panic!("{}: {e}", path.display())));
     }
     let scenario = samplegen::scenarios()
@@ -329,9 +328,9 @@ fn generated_sample(name: &str) -> Option<crate::timeline::session::Session> {
         .find(|s| s.file_name == name)?;
     let trace = etl::Trace::from_bytes((scenario.build)())
         .unwrap_or_else(|e| panic!("generated {name}: {e}"));
-    Some(crate::timeline::session::Session::from_trace(
+    Some(crate::timeline::Timeline::from_trace(
         trace,
-        SessionOptions::default(),
+        TimelineOptions::default(),
     ))
 }
 
@@ -463,7 +462,7 @@ fn large_trace_timing() {
         return;
     };
     let started = std::time::Instant::now();
-    let session = crate::timeline::session::Session::open(&path, SessionOptions::default())
+    let session = crate::timeline::Timeline::open(&path, TimelineOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
     let opened = started.elapsed();
     let started = std::time::Instant::now();
@@ -543,7 +542,7 @@ mod properties {
         ]
     }
 
-    fn write(steps: &[Step]) -> crate::timeline::session::Session {
+    fn write(steps: &[Step]) -> crate::timeline::Timeline {
         let mut fx = Fixture::new();
         for s in steps {
             match *s {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::timeline::Session;
+use crate::timeline::Timeline;
 use crate::tui::action::hints;
 use crate::tui::app::{App, Bar, Message, Overlay};
 use crate::tui::columns::{TimeFormat, format_time};
@@ -17,7 +17,7 @@ use etl::sanitize::for_terminal;
 
 const SEPARATOR: &str = " │ ";
 
-pub fn render_status(app: &App, session: &Session, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render_status(app: &App, session: &Timeline, frame: &mut Frame, area: Rect, theme: &Theme) {
     let total = session.len();
     let mut parts: Vec<Span> = vec![Span::raw(format!(
         " {} of {} events",
@@ -79,7 +79,7 @@ pub fn render_status(app: &App, session: &Session, frame: &mut Frame, area: Rect
             job.percent()
         )));
     }
-    let skipped = session.trace().issues().len();
+    let skipped = session.issue_count();
     if skipped > 0 {
         parts.push(Span::styled(
             format!("{SEPARATOR}{skipped} damaged regions skipped"),

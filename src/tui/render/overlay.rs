@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, Wrap};
 
 use super::Theme;
-use crate::timeline::Session;
+use crate::timeline::Timeline;
 use crate::tui::action::help_sections;
 use crate::tui::app::{App, ViewKind};
 use crate::tui::columns::{TimeFormat, format_time, time_of_day};
@@ -53,7 +53,7 @@ pub fn render_help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) 
 
 pub fn render_view(
     app: &App,
-    session: &Session,
+    session: &Timeline,
     kind: ViewKind,
     frame: &mut Frame,
     area: Rect,

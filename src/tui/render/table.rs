@@ -7,7 +7,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::Theme;
-use crate::timeline::{Session, Severity};
+use crate::fields::registry::{self, Builtin};
+use crate::timeline::{Severity, Timeline};
 use crate::tui::app::{App, Pane};
 use crate::tui::columns::{RowCells, TimeFormat, format_offset, time_of_day};
 
@@ -29,7 +30,7 @@ impl Width {
     }
 }
 
-pub fn render(app: &App, session: &Session, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, session: &Timeline, frame: &mut Frame, area: Rect, theme: &Theme) {
     if area.height == 0 {
         return;
     }
@@ -41,7 +42,14 @@ pub fn render(app: &App, session: &Session, frame: &mut Frame, area: Rect, theme
         Constraint::Length(frame_width),
         Constraint::Length(time_width),
     ];
-    let mut titles = vec!["", "Frame", "Time"];
+    // Column titles are the field registry's labels.
+    let title = |field: Builtin| registry::by_builtin(field).label;
+    let mut titles = vec!["", title(Builtin::FrameNumber), title(Builtin::Timestamp)];
+    let several = session.sources().len() > 1;
+    if several {
+        widths.push(Constraint::Length(source_column_width(session)));
+        titles.push(title(Builtin::Source));
+    }
     // Network Monitor's frame summary (frame, time, process, protocol, description) first;
     // event name, pid/tid and level when there is room.
     let (process, protocol, event) = match width {
@@ -50,23 +58,23 @@ pub fn render(app: &App, session: &Session, frame: &mut Frame, area: Rect, theme
         Width::Narrow => (14, 16, 0),
     };
     widths.push(Constraint::Length(process));
-    titles.push("Process");
+    titles.push(title(Builtin::UTProcessName));
     if width == Width::Wide {
         widths.push(Constraint::Length(11));
         titles.push("Pid/Tid");
     }
     widths.push(Constraint::Length(protocol));
-    titles.push("Protocol");
+    titles.push(title(Builtin::ProtocolName));
     if width != Width::Narrow {
         widths.push(Constraint::Length(event));
-        titles.push("Event");
+        titles.push(title(Builtin::EventName));
     }
     if width == Width::Wide {
         widths.push(Constraint::Length(5));
-        titles.push("Level");
+        titles.push(title(Builtin::Level));
     }
     widths.push(Constraint::Fill(1));
-    titles.push("Description");
+    titles.push(title(Builtin::Description));
 
     let header_style = if app.focus == Pane::Table {
         theme.header.add_modifier(Modifier::UNDERLINED)
@@ -90,7 +98,7 @@ pub fn render(app: &App, session: &Session, frame: &mut Frame, area: Rect, theme
                 style = style.patch(theme.selected);
             }
             let short_time = width != Width::Wide && app.time_format == TimeFormat::Absolute;
-            Some(Row::new(table_cells(cells, marker, width, short_time)).style(style))
+            Some(Row::new(table_cells(cells, marker, width, short_time, several)).style(style))
         })
         .collect();
     let empty = rows.is_empty();
@@ -117,6 +125,7 @@ fn table_cells(
     marker: &'static str,
     width: Width,
     short_time: bool,
+    several_sources: bool,
 ) -> Vec<Cell<'static>> {
     let time = if short_time {
         time_of_day(&cells.time).to_string()
@@ -127,8 +136,11 @@ fn table_cells(
         Cell::from(marker),
         Cell::from(Line::from(cells.frame).alignment(Alignment::Right)),
         Cell::from(time),
-        Cell::from(cells.process),
     ];
+    if several_sources {
+        out.push(Cell::from(cells.source));
+    }
+    out.push(Cell::from(cells.process));
     if width == Width::Wide {
         out.push(Cell::from(cells.pid_tid));
     }
@@ -141,6 +153,17 @@ fn table_cells(
     }
     out.push(Cell::from(cells.description));
     out
+}
+
+/// The longest source label, within 8 to 24 columns.
+fn source_column_width(session: &Timeline) -> u16 {
+    let longest = session
+        .sources()
+        .iter()
+        .map(|s| s.meta.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    longest.clamp(8, 24) as u16
 }
 
 /// Absolute times take 28 columns (16 for the time of day on narrower screens); offsets as

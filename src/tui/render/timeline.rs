@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::Theme;
-use crate::timeline::Session;
+use crate::timeline::Timeline;
 use crate::tui::app::App;
 
 const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -24,7 +24,7 @@ pub struct Bucket {
 }
 
 /// First frame whose time is at or after `filetime`.
-fn frame_at(session: &Session, filetime: i64) -> usize {
+fn frame_at(session: &Timeline, filetime: i64) -> usize {
     let (mut low, mut high) = (0, session.len());
     while low < high {
         let mid = low + (high - low) / 2;
@@ -43,7 +43,7 @@ fn any_in(frames: &[u32], first: usize, end: usize) -> bool {
 }
 
 /// Splits `first..=last` (FILETIME) into `columns` equal slices.
-pub fn buckets(app: &App, session: &Session, columns: u16) -> Vec<Bucket> {
+pub fn buckets(app: &App, session: &Timeline, columns: u16) -> Vec<Bucket> {
     let columns = i128::from(columns);
     let first = i128::from(app.first_filetime);
     let span = (i128::from(app.last_filetime) - first).max(0);
@@ -69,7 +69,7 @@ pub fn buckets(app: &App, session: &Session, columns: u16) -> Vec<Bucket> {
     out
 }
 
-pub fn render(app: &App, session: &Session, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn render(app: &App, session: &Timeline, frame: &mut Frame, area: Rect, theme: &Theme) {
     if area.width == 0 || area.height == 0 {
         return;
     }

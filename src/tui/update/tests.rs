@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use ratatui::layout::Rect;
 
 use super::*;
-use crate::timeline::Session;
+use crate::timeline::Timeline;
 use crate::tui::app::Pane;
 use crate::tui::columns::TimeFormat;
 use crate::tui::fixtures::{self, FAILURE_FRAMES};
@@ -523,15 +523,15 @@ fn while_loading_only_quit_and_resize_act() {
 }
 
 /// A generated trace of several MB on disk, opened as a preview of its first 1 MiB and whole.
-fn preview_and_full() -> (tempfile::TempDir, Arc<Session>, Arc<Session>) {
+fn preview_and_full() -> (tempfile::TempDir, Arc<Timeline>, Arc<Timeline>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.etl");
     samplegen::large_trace(&path, 40_000).unwrap();
-    let options = crate::timeline::SessionOptions::default();
-    let preview = Session::open_preview(&path, options.clone(), 1 << 20)
+    let options = crate::timeline::TimelineOptions::default();
+    let preview = Timeline::open_preview(&path, options.clone(), 1 << 20)
         .unwrap()
         .expect("the file is larger than the preview");
-    let full = Session::open(&path, options).unwrap();
+    let full = Timeline::open(&path, options).unwrap();
     (dir, Arc::new(preview), Arc::new(full))
 }
 

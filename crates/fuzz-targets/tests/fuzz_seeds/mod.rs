@@ -14,8 +14,8 @@ use etlview::etl::walk::{BufferData, walk_buffers};
 use etlview::etl::writer::{EtlWriter, EventRecord, WriterOptions};
 use etlview::etl::{ProviderId, Trace, xpress};
 use etlview::packet::{self, Direction, Media};
-use etlview::timeline::session::trace_text_of;
-use etlview::timeline::{Session, SessionOptions};
+use etlview::timeline::trace_text_of;
+use etlview::timeline::{Timeline, TimelineOptions};
 
 /// Largest seed file written.
 pub const MAX_SEED: usize = 64 * 1024;
@@ -179,7 +179,7 @@ fn from_sample(c: &mut Corpora, path: &Path) {
 /// target reads it) and the WinHTTP trace-text lines of its events.
 fn packets_and_text(c: &mut Corpora, path: &Path) {
     let name = stem(path);
-    let Ok(session) = Session::open(path, SessionOptions::default()) else {
+    let Ok(session) = Timeline::open(path, TimelineOptions::default()) else {
         return;
     };
     let frames = packet::frames(&session);
@@ -205,7 +205,7 @@ fn packets_and_text(c: &mut Corpora, path: &Path) {
         c.add("packet", format!("{name}-{}", seen_protocols.len()), seed);
     }
     let mut lines = BTreeSet::new();
-    for e in session.trace().events() {
+    for e in session.events() {
         let decoded = session.decode(&e);
         if let Some(text) = trace_text_of(&decoded)
             && lines.len() < 12

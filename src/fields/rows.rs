@@ -1,11 +1,11 @@
 //! Output rows of events: the header fields plus everything decoding adds.
 
-use super::{Session, trace_text_of};
-use crate::export::{DecodedPart, EventRow};
+use super::row::{DecodedPart, EventRow, RowFields};
+use crate::timeline::{Timeline, trace_text_of};
 use decode::DecodedEvent;
 use etl::{Event, ProviderId};
 
-impl Session {
+impl Timeline {
     /// The output row of an event (header fields plus everything decoding adds).
     pub fn row(&self, frame: usize) -> Option<EventRow> {
         self.event(frame).map(|e| self.row_of(&e))
@@ -32,7 +32,10 @@ impl Session {
 
     fn row_decoded(&self, e: &Event, d: &DecodedEvent) -> EventRow {
         let mut row = EventRow::from_event(e);
-        let fields = crate::export::RowFields(
+        if self.sources().len() > 1 {
+            row.source = Some(self.source_arc(e));
+        }
+        let fields = RowFields(
             d.fields()
                 .map(|(name, value)| (name.to_string(), value.clone()))
                 .collect(),

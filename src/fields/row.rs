@@ -128,6 +128,9 @@ pub struct EventRow {
     pub hook: Option<String>,
     #[serde(flatten)]
     pub decoded: DecodedPart,
+    /// The source's label, when the timeline has several sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Arc<str>>,
 }
 
 impl EventRow {
@@ -151,6 +154,7 @@ impl EventRow {
             header: h.kind.name(),
             hook: h.hook_id.map(|k| format!("{k:#06x}")),
             decoded: DecodedPart::default(),
+            source: None,
         }
     }
 }

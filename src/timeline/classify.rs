@@ -1,12 +1,22 @@
 //! Failure and warning classification: the marks computed at open and the tests behind them.
 
-use super::{Session, Severity, WEBIO_PROVIDER, WINHTTP_PROVIDER};
+use uuid::{Uuid, uuid};
+
+use super::{Severity, Source, Timeline};
 use decode::trace_text;
 use decode::value::{IntFormat, Value};
 use decode::{DecodedBy, DecodedEvent};
 use etl::ProviderId;
 
-impl Session {
+pub const WINHTTP_PROVIDER: Uuid = uuid!("7d44233d-3055-4b9c-ba64-0d47ca40a232");
+pub const WEBIO_PROVIDER: Uuid = uuid!("50b3e73c-9370-461d-bb9f-26f32d68887d");
+
+/// Providers whose events carry WinHTTP/WebIO trace text.
+pub(super) fn is_text_provider(p: ProviderId) -> bool {
+    matches!(p, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER)
+}
+
+impl Timeline {
     /// Failure and warning events, in time order.
     pub fn severity_marks(&self) -> &[(u32, Severity)] {
         &self.marks
@@ -21,16 +31,18 @@ impl Session {
             _ => None,
         }
     }
+}
 
+impl Source {
+    /// Severity of one of this file's events (local frame).
     pub(super) fn classify(&self, frame: usize) -> Option<Severity> {
-        let e = self.event(frame)?;
+        let e = self.trace.event(frame)?;
         let by_level = match e.header.level {
             1 | 2 if !e.header.kind.is_kernel() => Some(Severity::Failure),
             3 if !e.header.kind.is_kernel() => Some(Severity::Warning),
             _ => None,
         };
-        let text_provider = matches!(e.header.provider, ProviderId::Guid(g) if g == WINHTTP_PROVIDER || g == WEBIO_PROVIDER);
-        if !text_provider {
+        if !is_text_provider(e.header.provider) {
             return by_level;
         }
         let decoded = self.decode(&e);
@@ -39,7 +51,7 @@ impl Session {
 }
 
 /// The numeric error code held by a value typed as one (Win32 error, NTSTATUS, HRESULT).
-pub(super) fn error_value(value: &Value) -> Option<u32> {
+pub fn error_value(value: &Value) -> Option<u32> {
     match value {
         Value::UInt {
             value,

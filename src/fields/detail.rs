@@ -1,77 +1,76 @@
 //! The detail view of one event: header lines, flattened payload fields, error-code meanings
 //! and the filter term of each line.
 
-use super::classify::{error_value, trace_text_of};
-use super::{Detail, DetailField, Session};
+use super::registry::{self, Builtin as B, FieldType};
+use crate::timeline::{Timeline, error_value, trace_text_of};
 use decode::value::Value;
 use decode::{errors, trace_text};
 use etl;
 
-impl Session {
+pub use crate::timeline::quote;
+
+/// One line of the detail view: a label, its value, nesting depth, and (when known) the
+/// meaning of an error code it holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DetailField {
+    pub depth: usize,
+    pub name: String,
+    pub value: String,
+    /// `SYMBOL: description` when the value is a known error code.
+    pub meaning: Option<String>,
+    /// A filter term selecting events with this value, e.g. `ProcessId == 1432`.
+    pub filter_term: Option<String>,
+}
+
+/// Everything the detail pane shows for one event.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Detail {
+    pub header: Vec<DetailField>,
+    pub fields: Vec<DetailField>,
+    pub extended: Vec<DetailField>,
+    pub payload: Vec<u8>,
+    pub decode_error: Option<String>,
+}
+
+impl Timeline {
     /// The detail view of an event.
     pub fn detail(&self, frame: usize) -> Option<Detail> {
         let e = self.event(frame)?;
         let row = self.row_of(&e);
         let h = &e.header;
         let mut header: Vec<DetailField> = Vec::new();
-        let mut push = |name: &str, value: String, term: Option<String>| {
+        // Labels and filter names come from the field registry.
+        let mut push = |field: B, value: String, filterable: bool| {
+            let term = filterable.then(|| term(field, &value));
             header.push(DetailField {
                 depth: 0,
-                name: name.to_string(),
+                name: label(field).to_string(),
                 value,
                 meaning: None,
                 filter_term: term,
             })
         };
-        push("Frame", row.frame.to_string(), None);
-        push("Time", row.time.clone(), None);
-        push("Header", row.header.to_string(), None);
+        push(B::FrameNumber, row.frame.to_string(), false);
+        push(B::Timestamp, row.time.clone(), false);
+        push(B::HeaderKind, row.header.to_string(), false);
         if let Some(p) = &row.provider {
-            push(
-                "Provider",
-                p.clone(),
-                Some(format!("ProviderGuid == {{{p}}}")),
-            );
+            push(B::ProviderGuid, p.clone(), true);
         }
-        push("Id", h.id.to_string(), Some(format!("EventId == {}", h.id)));
-        push("Version", h.version.to_string(), None);
-        push(
-            "Level",
-            h.level.to_string(),
-            Some(format!("Level == {}", h.level)),
-        );
-        push(
-            "Opcode",
-            h.opcode.to_string(),
-            Some(format!("Opcode == {}", h.opcode)),
-        );
-        push(
-            "Task",
-            h.task.to_string(),
-            Some(format!("Task == {}", h.task)),
-        );
-        push("Keyword", row.keyword.clone(), None);
+        push(B::EventId, h.id.to_string(), true);
+        push(B::Version, h.version.to_string(), false);
+        push(B::Level, h.level.to_string(), true);
+        push(B::Opcode, h.opcode.to_string(), true);
+        push(B::Task, h.task.to_string(), true);
+        push(B::Keyword, row.keyword.clone(), false);
         if let Some(pid) = h.process_id {
-            push(
-                "ProcessId",
-                pid.to_string(),
-                Some(format!("ProcessId == {pid}")),
-            );
+            push(B::ProcessId, pid.to_string(), true);
         }
         if let Some(tid) = h.thread_id {
-            push(
-                "ThreadId",
-                tid.to_string(),
-                Some(format!("ThreadId == {tid}")),
-            );
+            push(B::ThreadId, tid.to_string(), true);
         }
-        push(
-            "Processor",
-            e.cpu.to_string(),
-            Some(format!("Processor == {}", e.cpu)),
-        );
+        push(B::Processor, e.cpu.to_string(), true);
         if let Some(a) = h.activity_id {
-            push("ActivityId", a.to_string(), None);
+            push(B::ActivityId, a.to_string(), false);
         }
         let extended = e
             .extended_items()
@@ -86,49 +85,26 @@ impl Session {
         let decoded = self.decode(&e);
         header.insert(
             3,
-            DetailField {
-                depth: 0,
-                name: "Decoded by".into(),
-                value: decoded.decoded_by.name().into(),
-                meaning: None,
-                filter_term: None,
-            },
+            plain(label(B::DecodedBy), decoded.decoded_by.name(), None),
         );
+        // Decoded names show under the name a filter uses for them.
+        let named = |field: B, value: &str| plain(name(field), value, Some(term(field, value)));
         if let Some(p) = &decoded.provider_name {
             let protocol = self.protocol_name(p);
-            header.insert(
-                4,
-                plain(
-                    "ProviderName",
-                    p,
-                    Some(format!("ProviderName == {}", quote(p))),
-                ),
-            );
-            header.insert(
-                5,
-                plain(
-                    "ProtocolName",
-                    &protocol,
-                    Some(format!("ProtocolName == {}", quote(&protocol))),
-                ),
-            );
+            header.insert(4, named(B::ProviderName, p));
+            header.insert(5, named(B::ProtocolName, &protocol));
         }
         if let Some(n) = &decoded.event_name {
-            header.push(plain(
-                "EventName",
-                n,
-                Some(format!("EventName == {}", quote(n))),
-            ));
+            header.push(named(B::EventName, n));
         }
         if let Some(p) = self.ut_process_name(&e) {
-            header.push(plain(
-                "UTProcessName",
-                &p,
-                Some(format!("UTProcessName == {}", quote(&p))),
-            ));
+            header.push(named(B::UTProcessName, &p));
         }
         if let Some(m) = decoded.message() {
-            header.push(plain("Message", m, None));
+            header.push(plain(name(B::Message), m, None));
+        }
+        if self.sources().len() > 1 {
+            header.insert(1, named(B::Source, self.source_label(&e)));
         }
         let mut fields = Vec::new();
         for (name, value) in decoded.fields() {
@@ -137,30 +113,24 @@ impl Session {
         if let Some(text) = trace_text_of(&decoded) {
             let line = trace_text::parse_line(text);
             if let Some(c) = line.component {
-                fields.push(plain(
-                    "Component",
-                    c,
-                    Some(format!("Component == {}", quote(c))),
-                ));
+                fields.push(named(B::Component, c));
             }
             if let Some(code) = trace_text::error_code(&line) {
+                let code_text = code.to_string();
                 let mut f = plain(
-                    "ErrorCode",
-                    &code.to_string(),
-                    Some(format!("ErrorCode == {code}")),
+                    name(B::ErrorCode),
+                    &code_text,
+                    Some(term(B::ErrorCode, &code_text)),
                 );
                 f.meaning = meaning_of(code);
                 fields.push(f);
             }
             if let Some(m) = &line.mapping {
-                let mut f = plain("MappedFrom", &m.from_code.to_string(), None);
+                let mut f = plain(name(B::MappedFrom), &m.from_code.to_string(), None);
                 f.meaning = meaning_of(m.from_code);
                 fields.push(f);
-                let mut f = plain(
-                    "MappedTo",
-                    &m.to_code.to_string(),
-                    Some(format!("MappedTo == {}", m.to_code)),
-                );
+                let to = m.to_code.to_string();
+                let mut f = plain(name(B::MappedTo), &to, Some(term(B::MappedTo, &to)));
                 f.meaning = meaning_of(m.to_code);
                 fields.push(f);
             }
@@ -175,8 +145,26 @@ impl Session {
     }
 }
 
-pub(super) fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+/// The registry's label of a field (column title, details label).
+fn label(field: B) -> &'static str {
+    registry::by_builtin(field).label
+}
+
+/// The registry's canonical (filter) name of a field.
+fn name(field: B) -> &'static str {
+    registry::by_builtin(field).name
+}
+
+/// A filter term selecting events with this value of the field: numbers bare, GUIDs in
+/// braces, text quoted.
+fn term(field: B, value: &str) -> String {
+    let def = registry::by_builtin(field);
+    let literal = match def.ty {
+        FieldType::Guid => format!("{{{value}}}"),
+        FieldType::Text | FieldType::Address | FieldType::Time => quote(value),
+        _ => value.to_string(),
+    };
+    format!("{} == {literal}", def.name)
 }
 
 fn plain(name: &str, value: &str, filter_term: Option<String>) -> DetailField {

@@ -1,44 +1,12 @@
-//! Filtering a session: the names filters may use (catalog), compiling filters and running
-//! them over every event on all cores.
+//! Filtering a timeline: compiling filters against its catalog and running them over every
+//! event on all cores (the header-row fast path when a filter reads only header fields).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::Session;
 use crate::filter::{self, FilterError};
+use crate::timeline::Timeline;
 
-impl Session {
-    /// Payload field and provider names present in this trace, for the filter compiler.
-    pub fn catalog(&self) -> &filter::Catalog {
-        self.catalog.get_or_init(|| {
-            let mut catalog = filter::Catalog::default();
-            let mut seen = std::collections::HashSet::new();
-            for e in self.trace.events() {
-                let h = &e.header;
-                let key = (h.provider, h.id, h.version, h.opcode, h.kind);
-                let tracelogging = h.extended.1 > h.extended.0;
-                if !seen.insert(key) && !tracelogging {
-                    continue;
-                }
-                if let Some(name) = self.decoder.provider_name(&e) {
-                    let lower = name.to_lowercase();
-                    if catalog.providers.insert(lower) {
-                        catalog.display_names.push(name.to_string());
-                        let protocol = self.protocol_name(&name);
-                        catalog.providers.insert(protocol.to_lowercase());
-                        catalog.display_names.push(protocol);
-                    }
-                }
-                if let Some(g) = h.provider_guid() {
-                    catalog.providers.insert(g.to_string());
-                }
-                if let Some((schema, _)) = self.decoder.schema_for(&e) {
-                    collect_field_names(&schema.fields, &mut catalog);
-                }
-            }
-            catalog
-        })
-    }
-
+impl Timeline {
     /// Parses and compiles a filter for this trace.
     pub fn compile_filter(&self, expr: &str) -> Result<filter::Compiled, FilterError> {
         let parsed = filter::parse(expr)?;
@@ -80,7 +48,7 @@ impl Session {
         use rayon::prelude::*;
         const CHUNK: usize = 1 << 16;
         let per_provider = |node: &filter::compile::Node| -> Vec<bool> {
-            self.columns
+            self.columns()
                 .providers
                 .iter()
                 .map(|slot| {
@@ -90,7 +58,7 @@ impl Session {
                 .collect()
         };
         if let Some(fast) = filter::fast::lower(&compiled.root, &per_provider) {
-            let rows = &self.columns.rows;
+            let rows = &self.columns().rows;
             let chunks: Vec<Option<Vec<u32>>> = rows
                 .par_chunks(CHUNK)
                 .enumerate()
@@ -137,15 +105,5 @@ impl Session {
             out.extend(c?);
         }
         Some(out)
-    }
-}
-
-fn collect_field_names(fields: &[decode::schema::FieldDef], catalog: &mut filter::Catalog) {
-    for f in fields {
-        let lower = f.name.to_lowercase();
-        if catalog.payload_fields.insert(lower) {
-            catalog.display_names.push(f.name.clone());
-        }
-        collect_field_names(&f.members, catalog);
     }
 }
