@@ -103,7 +103,11 @@ pub fn stdin_copy() -> Result<PathBuf, CliError> {
         .prefix("etlview-stdin-")
         .suffix(".etl")
         .tempfile()
-        .map_err(|e| CliError(format!("cannot create a temporary file for standard input: {e}")))?;
+        .map_err(|e| {
+            CliError(format!(
+                "cannot create a temporary file for standard input: {e}"
+            ))
+        })?;
     io::copy(&mut stdin.lock(), temp.as_file_mut())
         .and_then(|_| temp.as_file_mut().flush())
         .map_err(|e| {
