@@ -79,7 +79,7 @@ pub fn apply_expansion_budget(buffers: &mut [Buffer], budget: usize) -> Vec<Issu
     issues
 }
 
-/// Records after an uncompressed buffer's end of data: the bytes between the end of data and
+/// Data after an uncompressed buffer's end of data: the bytes between the end of data and
 /// the end of the buffer are filler (`0xFF`) in real files; records there mean the end-of-data
 /// field was lowered, and the records it disowns would vanish without a word.
 pub fn records_past_end_of_data(file: &[u8], index: u32, buffer: &Buffer) -> Option<Issue> {
@@ -97,19 +97,20 @@ pub fn records_past_end_of_data(file: &[u8], index: u32, buffer: &Buffer) -> Opt
         return None;
     }
     let mut records = 0usize;
-    let mut last_end = 0usize;
-    walk::walk_records(tail, |spot| {
-        records += 1;
-        last_end = spot.offset as usize + usize::from(spot.size);
-    });
-    (records > 0).then(|| Issue {
+    walk::walk_records(tail, |_| records += 1);
+    // Up to the last byte that is not filler: what the lowered end of data disowns.
+    let disowned = tail
+        .iter()
+        .rposition(|&b| b != 0xFF && b != 0)
+        .map_or(0, |last| last + 1);
+    Some(Issue {
         kind: IssueKind::RecordsPastEndOfData,
         file_offset: aligned,
         buffer: Some(index),
         payload_offset: Some(aligned - start),
-        skipped_bytes: last_end,
+        skipped_bytes: disowned,
         detail: format!(
-            "{records} record(s) after the buffer's end of data (0x{:x}); the end-of-data field is probably damaged and they were not read",
+            "{disowned} bytes of data after the buffer's end of data (0x{:x}), {records} record(s) readable at its start; the end-of-data field is probably damaged and they were not read",
             buffer.header.filled
         ),
     })
