@@ -1,6 +1,7 @@
 //! Command line: argument parsing, dispatch, exit codes (0 ok, 1 nothing matched, 2 error).
 //! stdout carries data only; diagnostics go to stderr.
 
+mod case;
 mod info;
 mod streams;
 
@@ -107,6 +108,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read a case folder at once (per server: IIS logs, Failed Request Tracing, HTTPERR,
+    /// applicationHost.config, traces, net.cab), link ARR requests to their member requests
+    /// and draw the ARR article's conclusions with evidence from each file.
+    Case {
+        /// Case folders or files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the fields filters, columns and exports use: names, aliases, type, unit, the layer
     /// that computes them. PATTERN keeps those whose names or description contain it.
     Fields {
@@ -115,6 +127,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script: `etlview completions bash > /etc/bash_completion.d/etlview`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `etlview man | man -l -`.
+    Man,
     /// Explain error numbers like err.exe: decimal, hex, HRESULT, negative, or symbol name.
     Err {
         /// Codes to look up, e.g. 12002, 0x80072efe, -2147012866, ERROR_WINHTTP_TIMEOUT.
@@ -170,6 +189,18 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Info { files, json }) => run_info(&inputs(&files)?, json, &cli.view.decode),
         Some(Command::Err { codes, json }) => run_err(&codes, json),
         Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
+        Some(Command::Case { paths, json }) => case::run_case(&paths, json, &cli.view.decode),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "etlview", &mut io::stdout().lock());
+            Ok(Outcome::Ok)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut io::stdout().lock())?;
+            Ok(Outcome::Ok)
+        }
         Some(Command::Diagnose { files, json }) => {
             run_diagnose(&inputs(&files)?, json, &cli.view.decode)
         }
@@ -310,12 +341,7 @@ fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
     }
     let stdout = io::stdout();
     if stdout.is_terminal() && !args.print {
-        if args.filter.is_some() {
-            eprintln!(
-                "etlview: note: --filter applies to printed output; in the viewer press `f` to filter"
-            );
-        }
-        return crate::tui::run(files, args.decode.options())
+        return crate::tui::run(files, args.decode.options(), args.filter.as_deref())
             .map(|()| Outcome::Ok)
             .map_err(|e| CliError(format!("{e:#}")));
     }

@@ -72,6 +72,8 @@ pub enum Action {
     CursorEnd,
     /// Clear the bar.
     ClearInput,
+    /// Complete the field name before the cursor (filter bar).
+    Complete,
     /// Show the previous filter from the history.
     HistoryOlder,
     /// Show the next filter from the history.
@@ -121,6 +123,7 @@ impl Action {
             Action::CursorHome => "cursor to start",
             Action::CursorEnd => "cursor to end",
             Action::ClearInput => "clear the line",
+            Action::Complete => "complete the field name",
             Action::HistoryOlder => "older filter from history",
             Action::HistoryNewer => "newer filter from history",
             Action::Submit => "apply",
@@ -321,6 +324,12 @@ pub const BINDINGS: &[Binding] = &[
         Input,
         &[Key::plain(KeyCode::Down), Key::ctrl('n')],
         Action::HistoryNewer,
+    ),
+    hinted(
+        Input,
+        &[Key::plain(KeyCode::Tab)],
+        Action::Complete,
+        "complete",
     ),
     bind(Input, &[Key::plain(KeyCode::Backspace)], Action::DeleteBack),
     bind(

@@ -200,6 +200,8 @@ pub struct App {
     pub filter: FilterState,
     pub search: SearchState,
     pub goto: InputLine,
+    /// The command line's `-f EXPR`, applied when the trace is loaded.
+    pub initial_filter: Option<String>,
     pub detail: DetailState,
     pub views: ViewsState,
     pub message: Option<Message>,
@@ -235,6 +237,7 @@ impl App {
             filter: FilterState::default(),
             search: SearchState::default(),
             goto: InputLine::default(),
+            initial_filter: None,
             // The decoded fields matter more than the header: it starts collapsed.
             detail: DetailState {
                 collapsed: HashSet::from(["Header".to_string()]),

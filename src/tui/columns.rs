@@ -163,6 +163,7 @@ mod tests {
             header: "EVENT_HEADER64",
             hook: None,
             decoded: DecodedPart::default(),
+            source: None,
         }
     }
 

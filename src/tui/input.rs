@@ -77,6 +77,54 @@ impl InputLine {
     pub fn end(&mut self) {
         self.cursor = self.text.chars().count();
     }
+
+    /// The word being typed before the cursor (a field name: letters, digits, `.`, `_`,
+    /// `:`, `#`), as (start in characters, text).
+    pub fn word_before_cursor(&self) -> (usize, String) {
+        let chars: Vec<char> = self.text.chars().take(self.cursor).collect();
+        let is_name = |c: &char| c.is_alphanumeric() || matches!(c, '.' | '_' | ':' | '#');
+        let start = chars.len() - chars.iter().rev().take_while(|c| is_name(c)).count();
+        (start, chars[start..].iter().collect())
+    }
+
+    /// Completes the word before the cursor from `candidates` (names that start with it, any
+    /// case): one candidate replaces the word; several extend it to their longest common
+    /// prefix. Returns the candidates (for the caller to show when there are several).
+    pub fn complete(&mut self, candidates: &[String]) -> Vec<String> {
+        let (start, word) = self.word_before_cursor();
+        let lower = word.to_lowercase();
+        let mut matching: Vec<String> = candidates
+            .iter()
+            .filter(|c| c.to_lowercase().starts_with(&lower))
+            .cloned()
+            .collect();
+        matching.sort_unstable_by_key(|c| c.to_lowercase());
+        matching.dedup_by_key(|c| c.to_lowercase());
+        let replacement = match matching.as_slice() {
+            [] => return matching,
+            [one] => one.clone(),
+            [first, rest @ ..] => {
+                let mut common: Vec<char> = first.chars().collect();
+                for other in rest {
+                    let same = common
+                        .iter()
+                        .zip(other.chars())
+                        .take_while(|(a, b)| a.to_lowercase().eq(b.to_lowercase()))
+                        .count();
+                    common.truncate(same);
+                }
+                if common.len() <= word.chars().count() {
+                    return matching;
+                }
+                common.into_iter().collect()
+            }
+        };
+        let from = self.byte_at(start);
+        let to = self.byte_at(self.cursor);
+        self.text.replace_range(from..to, &replacement);
+        self.cursor = start + replacement.chars().count();
+        matching
+    }
 }
 
 /// Past entries, oldest first, with a browsing position while Up/Down walk through them.
@@ -150,6 +198,33 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tab_completes_the_word_before_the_cursor() {
+        let names: Vec<String> = ["UTProcessName", "ProcessId", "ProcessName", "TCP.Port"]
+            .map(String::from)
+            .to_vec();
+        let mut line = InputLine::new("utp");
+        assert_eq!(line.complete(&names), ["UTProcessName"]);
+        assert_eq!(line.text(), "UTProcessName");
+        // Several: the common prefix, in the candidates' case.
+        let mut line = InputLine::new("Level == 2 AND proc");
+        assert_eq!(line.complete(&names).len(), 2);
+        assert_eq!(line.text(), "Level == 2 AND Process");
+        // Text after the cursor stays.
+        let mut line = InputLine::new("tcp.p == 80");
+        line.home();
+        for _ in 0..5 {
+            line.right();
+        }
+        line.complete(&names);
+        assert_eq!(line.text(), "TCP.Port == 80");
+        assert_eq!(line.cursor(), 8);
+        // Nothing matching: unchanged.
+        let mut line = InputLine::new("zzz");
+        assert!(line.complete(&names).is_empty());
+        assert_eq!(line.text(), "zzz");
+    }
 
     #[test]
     fn editing_counts_characters_not_bytes() {

@@ -57,7 +57,11 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 /// Opens `path` in the viewer and returns when the user quits. The terminal is restored on
 /// return, on error, on panic (hook) and on Ctrl-C (raw mode delivers it as a key, which
 /// quits). `NO_COLOR` switches to a monochrome theme.
-pub fn run(paths: &[PathBuf], options: TimelineOptions) -> anyhow::Result<()> {
+pub fn run(
+    paths: &[PathBuf],
+    options: TimelineOptions,
+    filter: Option<&str>,
+) -> anyhow::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut screen = Screen::enter().context("cannot set up the terminal")?;
     let size = screen
@@ -75,6 +79,7 @@ pub fn run(paths: &[PathBuf], options: TimelineOptions) -> anyhow::Result<()> {
         [] => String::new(),
     };
     let mut app = App::loading(&name, Rect::new(0, 0, size.width, size.height), no_color);
+    app.initial_filter = filter.filter(|f| !f.trim().is_empty()).map(str::to_string);
     let (sender, receiver) = mpsc::channel();
     worker::spawn_loader(
         paths.to_vec(),

@@ -108,6 +108,11 @@ fn browse_action(app: &mut App, action: Action) {
             cancel_jobs(app);
             app.message = Some(Message::Info("cancelled".to_string()));
         }
+        Action::Cancel if !app.filter.applied.is_empty() => {
+            apply_filter(app, "");
+            app.filter.input.set("");
+            app.message = Some(Message::Info("filter cleared".to_string()));
+        }
         Action::Scroll { column, row, lines } => scroll_at(app, column, row, lines),
         Action::Click { column, row } => click_at(app, column, row),
         _ => {}
@@ -132,6 +137,7 @@ fn input_action(app: &mut App, action: Action) {
         Action::CursorHome => line.home(),
         Action::CursorEnd => line.end(),
         Action::ClearInput => line.set(""),
+        Action::Complete if bar == Bar::Filter => complete_filter_word(app),
         Action::HistoryOlder if bar == Bar::Filter => {
             if let Some(older) = app.filter.history.older(&before).map(str::to_string) {
                 app.filter.input.set(&older);
@@ -168,6 +174,34 @@ fn input_action(app: &mut App, action: Action) {
             }
         }
         _ => {}
+    }
+}
+
+/// Tab in the filter bar: field names from the registry, then the names of this timeline's
+/// providers and payload fields; several candidates are listed in the message line.
+fn complete_filter_word(app: &mut App) {
+    let mut names: Vec<String> = crate::fields::registry::canonical_names()
+        .map(str::to_string)
+        .collect();
+    if let Some(session) = &app.session
+        && app.filter.ready
+    {
+        names.extend(session.catalog().display_names.iter().cloned());
+    }
+    let shown = app.filter.input.complete(&names);
+    if shown.len() > 1 {
+        let mut list = shown
+            .iter()
+            .take(12)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("  ");
+        if shown.len() > 12 {
+            list.push_str(&format!("  (+{} more)", shown.len() - 12));
+        }
+        app.message = Some(Message::Info(
+            etl::sanitize::for_terminal(&list).into_owned(),
+        ));
     }
 }
 
@@ -493,12 +527,27 @@ fn filter_by_view_entry(app: &mut App, kind: ViewKind) {
     }
 }
 
+/// The filter given on the command line (`etlview -f EXPR FILE`), applied once the first
+/// events are there; the status bar and the filter bar show it, Esc clears it.
+fn apply_initial_filter(app: &mut App) {
+    if let Some(expr) = app.initial_filter.take() {
+        app.filter.input.set(&expr);
+        apply_filter(app, &expr);
+    }
+}
+
 /// Applies a finished background job.
 pub fn on_outcome(app: &mut App, outcome: Outcome) {
     match outcome {
-        Outcome::Preview(session) => app.set_session(session),
+        Outcome::Preview(session) => {
+            app.set_session(session);
+            apply_initial_filter(app);
+        }
         Outcome::Loaded(Ok(session)) if app.session.is_some() => replace_preview(app, session),
-        Outcome::Loaded(Ok(session)) => app.set_session(session),
+        Outcome::Loaded(Ok(session)) => {
+            app.set_session(session);
+            apply_initial_filter(app);
+        }
         Outcome::Loaded(Err(problem)) if app.session.is_some() => {
             // Keep what the preview shows rather than lose it.
             app.preview_only = true;

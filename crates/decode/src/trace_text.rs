@@ -34,6 +34,12 @@ use tokens::{error_tokens, parse_mapping, parse_returning};
 pub struct TraceLine<'a> {
     /// WinHTTP's own wall-clock stamp (`12:32:23.123`); informational, never the event time.
     pub time_of_day: Option<&'a str>,
+    /// The request id of WinHTTP's text logs (`12:32:23.123 ::*0000004* ::body` -> `0000004`):
+    /// every line of one request object carries the same id.
+    pub request_tag: Option<&'a str>,
+    /// `<<<<-------- HTTP stream follows below ---...>>>>` / `<<<<-------- End ---...>>>>`:
+    /// the lines between are the HTTP bytes WinHTTP sent or received.
+    pub stream_marker: Option<StreamMarker>,
     /// Internal object tag starting the body: `sys-recver`, `sys-req`, ...
     pub component: Option<&'a str>,
     /// The HINTERNET of an API echo (its first argument, when it is hex).
@@ -45,6 +51,13 @@ pub struct TraceLine<'a> {
     pub returning: Option<Returning<'a>>,
     /// The body: everything after the time prefix, trimmed.
     pub text: &'a str,
+}
+
+/// The edges of an HTTP stream dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum StreamMarker {
+    Begin,
+    End,
 }
 
 /// `WinHttpReceiveResponse(0x11d23d0, 0x0)`.
@@ -108,6 +121,14 @@ pub fn parse_line(line: &str) -> TraceLine<'_> {
         None => (None, 0),
     };
     let body = line.get(body_start..).unwrap_or("");
+    let (request_tag, body, body_start) = match split_request_tag(body) {
+        Some((tag, rest)) => (
+            Some(tag),
+            body.get(rest..).unwrap_or(""),
+            body_start.saturating_add(rest),
+        ),
+        None => (None, body, body_start),
+    };
     // UTF-16 payloads may keep their terminator; line ends are not part of the message.
     let is_padding = |c: char| c.is_whitespace() || c == '\0';
     let text = body
@@ -127,6 +148,8 @@ pub fn parse_line(line: &str) -> TraceLine<'_> {
 
     TraceLine {
         time_of_day,
+        request_tag,
+        stream_marker: stream_marker(text),
         component,
         handle,
         api_call,
@@ -168,6 +191,48 @@ fn split_time_prefix(line: &str) -> Option<(&str, usize)> {
             .saturating_add(hour_digits)
             .saturating_add(shape.len()),
     ))
+}
+
+/// `*0000004* ::` (spaces allowed around it) at the start of a body: the id and where the
+/// rest begins. The id is 1-16 characters without `*` or spaces.
+fn split_request_tag(body: &str) -> Option<(&str, usize)> {
+    let lead = body
+        .len()
+        .saturating_sub(body.trim_start_matches(' ').len());
+    let rest = body.get(lead..)?.strip_prefix('*')?;
+    let tag_len = rest.find('*')?;
+    let tag = rest.get(..tag_len)?;
+    if tag.is_empty() || tag.len() > 16 || tag.contains(char::is_whitespace) {
+        return None;
+    }
+    let after = rest.get(tag_len.saturating_add(1)..)?;
+    let spaces = after
+        .len()
+        .saturating_sub(after.trim_start_matches(' ').len());
+    after.get(spaces..)?.strip_prefix("::")?;
+    Some((
+        tag,
+        lead.saturating_add(1)
+            .saturating_add(tag_len)
+            .saturating_add(1)
+            .saturating_add(spaces)
+            .saturating_add(2),
+    ))
+}
+
+/// `<<<<-------- HTTP stream follows below ---->>>>` and `<<<<-------- End ---->>>>`.
+fn stream_marker(text: &str) -> Option<StreamMarker> {
+    let inner = text
+        .strip_prefix("<<<<")?
+        .trim_start_matches('-')
+        .trim_start();
+    if inner.starts_with("HTTP stream follows") {
+        Some(StreamMarker::Begin)
+    } else if inner.starts_with("End") {
+        Some(StreamMarker::End)
+    } else {
+        None
+    }
 }
 
 /// `sys-recver ...` -> `sys-recver`: `sys-`, a lower-case word, then a separator or the end.
@@ -270,6 +335,10 @@ impl TraceLine<'_> {
 pub fn describe_code(code: u32) -> Option<&'static ErrorCode> {
     errors::best_match(code)
 }
+
+#[cfg(test)]
+#[path = "trace_text/log_forms_tests.rs"]
+mod log_forms_tests;
 
 #[cfg(test)]
 mod tests {

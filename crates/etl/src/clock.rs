@@ -9,15 +9,22 @@ const FILETIME_UNIX_DIFF_SECS: i64 = 11_644_473_600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockKind {
+    /// `ReservedFlags` 0 (`EVENT_TRACE_CLOCK_RAW`), or any other value with a non-zero
+    /// `PerfFreq`: raw values are scaled like QPC ticks of `PerfFreq` Hz.
     Raw,
+    /// `ReservedFlags` 1: QueryPerformanceCounter ticks of `PerfFreq` Hz (the default since Vista).
     Qpc,
+    /// `ReservedFlags` 2: raw values are FILETIMEs already (about 10–15 ms resolution).
     SystemTime,
+    /// `ReservedFlags` 3: CPU cycles at the nominal `CpuSpeedInMHz` (may drift).
     CpuCycles,
-    /// No logfile header was found: raw values are shown as if they were FILETIMEs.
+    /// No logfile header was found, or it gives no usable frequency (`PerfFreq` 0): raw values
+    /// are shown as if they were FILETIMEs.
     Unknown,
 }
 
 impl ClockKind {
+    /// Short name for output: `raw`, `QPC`, `system time`, `CPU cycle counter` or `unknown`.
     pub fn name(self) -> &'static str {
         match self {
             ClockKind::Raw => "raw",
@@ -32,6 +39,7 @@ impl ClockKind {
 /// Converts raw timestamps to FILETIME (100 ns since 1601, UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clock {
+    /// Which clock the raw timestamps are in.
     pub kind: ClockKind,
     /// FILETIME of the anchor (session start).
     start_time: i64,

@@ -11,7 +11,10 @@ pub enum ProviderId {
     /// A provider or classic event class GUID.
     Guid(Uuid),
     /// A kernel record (SYSTEM/PERFINFO header) of this group.
-    Kernel { group: u8 },
+    Kernel {
+        /// Group byte of the hook id (`HookId >> 8`), e.g. 0x03 Process, 0x14 Image.
+        group: u8,
+    },
     /// A WPP message GUID (names the TMF file).
     WppMessage(Uuid),
     /// A WPP message with a component id instead of a GUID.
@@ -35,27 +38,41 @@ impl ProviderId {
 /// Header fields of any record kind, normalised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
+    /// Which trace header the record starts with.
     pub kind: HeaderKind,
     /// Declared record size (header, extensions and payload).
     pub size: u16,
     /// Raw timestamp (session clock); 0 when the record has none.
     pub timestamp: i64,
+    /// Who wrote the event: provider or event class GUID, kernel group, WPP message GUID or
+    /// component.
     pub provider: ProviderId,
     /// Event id (EVENT_HEADER) or WPP message number; 0 for kernel/classic records.
     pub id: u16,
     /// Event version (EVENT_HEADER), MOF class version (classic and kernel records).
     pub version: u16,
+    /// `EventDescriptor.Channel` (EVENT_HEADER only, 11 = TraceLogging); 0 for other records.
     pub channel: u8,
+    /// Level, 1 Critical … 5 Verbose: `EventDescriptor.Level` or the classic `Class.Level`; 0 for
+    /// kernel and WPP records.
     pub level: u8,
     /// Opcode; for kernel and classic records the event type.
     pub opcode: u8,
+    /// `EventDescriptor.Task` (EVENT_HEADER only); 0 for other records.
     pub task: u16,
+    /// `EventDescriptor.Keyword` bit mask (EVENT_HEADER only); 0 for other records.
     pub keyword: u64,
+    /// `ProcessId` from the header; `None` for PERFINFO records, WPP records without the
+    /// SYSTEMINFO item, and error records.
     pub process_id: Option<u32>,
+    /// `ThreadId` from the header; `None` in the same cases as `process_id`.
     pub thread_id: Option<u32>,
     /// EVENT_HEADER flags, or WPP option flags.
     pub flags: u16,
+    /// `EventProperty` bits of an EVENT_HEADER (0x1 XML, 0x2 FORWARDED_XML, 0x4 LEGACY_EVENTLOG,
+    /// 0x8 RELOGGABLE); 0 for other records.
     pub event_property: u16,
+    /// `ActivityId` of an EVENT_HEADER; `None` when it is all zero or the record has none.
     pub activity_id: Option<Uuid>,
     /// Kernel hook id `(group << 8) | type`.
     pub hook_id: Option<u16>,
@@ -211,7 +228,9 @@ fn extended_items_end(record: &[u8]) -> usize {
 /// One extended data item of an EVENT_HEADER record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtendedItem<'a> {
+    /// `ExtType` of the item (see [`ext_type`]).
     pub ext_type: u16,
+    /// The item's `DataSize` data bytes, without the 8-byte item header and padding.
     pub data: &'a [u8],
     /// Offset just after this item inside the record.
     end: usize,
@@ -226,6 +245,8 @@ pub struct ExtendedItems<'a> {
 }
 
 impl<'a> ExtendedItems<'a> {
+    /// Iterates the items of `record` (the record's bytes) from byte offset `start`; EVENT_HEADER
+    /// items start at 0x50.
     pub fn new(record: &'a [u8], start: usize) -> Self {
         ExtendedItems {
             record,
@@ -265,15 +286,26 @@ impl<'a> Iterator for ExtendedItems<'a> {
 
 /// Extended item types (`EVENT_HEADER_EXT_TYPE_*`).
 pub mod ext_type {
+    /// Related activity id: a 16-byte GUID.
     pub const RELATED_ACTIVITYID: u16 = 0x0001;
+    /// SID of the logging user.
     pub const SID: u16 = 0x0002;
+    /// Terminal session id: a u32.
     pub const TS_ID: u16 = 0x0003;
+    /// Instance info: u32 InstanceId, u32 ParentInstanceId, GUID ParentGuid.
     pub const INSTANCE_INFO: u16 = 0x0004;
+    /// Call stack: u64 MatchId, then 4-byte return addresses.
     pub const STACK_TRACE32: u16 = 0x0005;
+    /// Call stack: u64 MatchId, then 8-byte return addresses.
     pub const STACK_TRACE64: u16 = 0x0006;
+    /// Unique event key: a u64.
     pub const EVENT_KEY: u16 = 0x000A;
+    /// TraceLogging event metadata (event name, field names and types); needed to decode the
+    /// payload.
     pub const EVENT_SCHEMA_TL: u16 = 0x000B;
+    /// Provider traits: u16 total size, NUL-terminated UTF-8 provider name, then traits.
     pub const PROV_TRAITS: u16 = 0x000C;
+    /// Boot-unique process key: a u64.
     pub const PROCESS_START_KEY: u16 = 0x000D;
 
     /// A readable name for an extended item type.
@@ -305,13 +337,16 @@ pub mod ext_type {
 /// One event of a trace: where it is, its header, and borrowed bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Event<'t> {
-    /// Position in time order (0-based; shown 1-based as the frame number).
+    /// Position in time order (0-based; shown 1-based as the frame number); the position in file
+    /// order for events from `Trace::events_in_file_order`.
     pub frame: usize,
+    /// Index (0-based) of the record's buffer among the file's buffers, in file order.
     pub buffer: u32,
     /// Offset of the record inside its buffer payload.
     pub offset: u32,
     /// Processor from the buffer context.
     pub cpu: u16,
+    /// The record's header fields, normalised.
     pub header: Header,
     /// The record's bytes (exactly `header.size`).
     pub record: &'t [u8],
@@ -327,6 +362,8 @@ impl<'t> Event<'t> {
             .unwrap_or_default()
     }
 
+    /// The record's extended data items in stored order; empty unless it is an EVENT_HEADER
+    /// record with the EXTENDED_INFO flag.
     pub fn extended_items(&self) -> ExtendedItems<'t> {
         if self.header.extended.1 > self.header.extended.0 {
             ExtendedItems::new(self.record, usize::from(self.header.extended.0))
@@ -339,6 +376,8 @@ impl<'t> Event<'t> {
         }
     }
 
+    /// Data of the first extended item of type `ext_type` (see [`ext_type`]); `None` when the
+    /// record has no such item.
     pub fn extended_item(&self, ext_type: u16) -> Option<&'t [u8]> {
         self.extended_items()
             .find(|i| i.ext_type == ext_type)

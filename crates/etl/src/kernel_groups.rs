@@ -3,9 +3,13 @@
 
 use uuid::{Uuid, uuid};
 
+/// Class GUID of group 0x00, EventTrace (the logfile header and other session records).
 pub const EVENT_TRACE: Uuid = uuid!("68fdd900-4a3e-11d1-84f4-0000f80464e3");
+/// Class GUID of group 0x03, Process.
 pub const PROCESS: Uuid = uuid!("3d6fa8d0-fe05-11d0-9dda-00c04fd7ba7c");
+/// Class GUID of group 0x05, Thread.
 pub const THREAD: Uuid = uuid!("3d6fa8d1-fe05-11d0-9dda-00c04fd7ba7c");
+/// Class GUID of group 0x14, Image (also reported for Process hook 0x030A).
 pub const IMAGE: Uuid = uuid!("2cb15d1d-5fc1-11d2-abe1-00a0c911f518");
 
 /// (group, name, class GUID)

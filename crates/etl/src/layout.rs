@@ -30,21 +30,31 @@ pub use record::{
 /// Size of `WMI_BUFFER_HEADER`.
 pub const BUFFER_HEADER_LEN: usize = 0x48;
 
+/// `BufferFlag` EVENTS_LOST: events were lost around this buffer.
 pub const BUFFER_FLAG_EVENTS_LOST: u16 = 0x0002;
+/// `BufferFlag` BUFFER_LOST: buffers were lost.
 pub const BUFFER_FLAG_BUFFER_LOST: u16 = 0x0004;
+/// `BufferFlag` PROC_INDEX: `ClientContext` holds a 16-bit `ProcessorIndex` instead of the
+/// 8-bit `ProcessorNumber`.
 pub const BUFFER_FLAG_PROC_INDEX: u16 = 0x0020;
+/// `BufferFlag` COMPRESSED: the bytes after the 72-byte header are a plain-LZ77 (XPRESS)
+/// stream.
 pub const BUFFER_FLAG_COMPRESSED: u16 = 0x0040;
 /// Flag bits a real buffer header may carry; anything else means the header is not one.
 pub const BUFFER_FLAG_KNOWN: u16 = 0x007F;
 /// Highest `BufferType` value (ETW_BUFFER_TYPE_MAXIMUM).
 pub const BUFFER_TYPE_MAX: u16 = 8;
+/// `BufferType` HEADER: the first buffer of a file, which holds the logfile header record.
 pub const BUFFER_TYPE_HEADER: u16 = 4;
 
 /// A layout that did not fit the bytes: what was being read and how many bytes it needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LayoutError {
+    /// What was being read, e.g. `"buffer header"`.
     pub what: &'static str,
+    /// Bytes the layout needs from the start of the input.
     pub need: usize,
+    /// Bytes the input had.
     pub have: usize,
 }
 
@@ -124,20 +134,31 @@ fn guid_bytes(input: &[u8]) -> IResult<&[u8], [u8; 16]> {
 /// `WMI_BUFFER_HEADER` fields a reader needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BufferHeader {
+    /// `BufferSize` (0x00): bytes this buffer occupies in the file, header included; for a
+    /// compressed buffer the header plus the compressed stream. The next buffer starts after it.
     pub buffer_size: u32,
+    /// `SavedOffset` (0x04): fill level saved at flush; usually equals `Offset` but may lag, so
+    /// only a fallback.
     pub saved_offset: u32,
+    /// `TimeStamp` (0x10): flush time, raw in the session clock (FILETIME in some merged files);
+    /// an ordering hint only.
     pub timestamp: i64,
+    /// `SequenceNumber` (0x18): buffer allocation sequence, not file order.
     pub sequence: i64,
     /// Raw `ClientContext` (processor number/index and logger id).
     pub client_context: u32,
+    /// `State` (0x2C, `ETW_BUFFER_STATE`): 0 Free … 6 Placeholder; 3 (Flush) on disk.
     pub state: u32,
     /// `Offset`/`FilledBytes`: end of valid (uncompressed) data from the buffer start.
     pub filled: u32,
+    /// `BufferFlag` (0x34): `BUFFER_FLAG_*` bits.
     pub flags: u16,
+    /// `BufferType` (0x36): 0 GENERIC … 4 HEADER … 8 MAXIMUM.
     pub buffer_type: u16,
 }
 
 impl BufferHeader {
+    /// Whether the `BufferFlag` COMPRESSED bit is set.
     pub fn is_compressed(&self) -> bool {
         self.flags & BUFFER_FLAG_COMPRESSED != 0
     }
@@ -152,6 +173,7 @@ impl BufferHeader {
     }
 }
 
+/// Reads the 72-byte `WMI_BUFFER_HEADER` at the start of `input`; does not check the values.
 pub fn buffer_header(input: &[u8]) -> Result<BufferHeader, LayoutError> {
     run("buffer header", BUFFER_HEADER_LEN, input, |i| {
         let (i, (buffer_size, saved_offset, _current, _refcount)) =

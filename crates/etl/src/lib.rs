@@ -1,5 +1,7 @@
 //! The ETL container: on-disk layouts (`layout`), the walk over buffers and records (`walk`),
 //! and the model users see (`Trace`, `Event`).
+//!
+#![doc = include_str!("../README.md")]
 
 pub mod clock;
 pub mod damage;

@@ -32,36 +32,66 @@ const MIN_LONG_LENGTH: u32 = 22;
 /// compressed input; `produced` counts output bytes written before the failure.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum XpressError {
+    /// The input ended inside an item: a flag word, match token or length field.
     #[error("truncated input reading {what} at offset {offset}: need {need} bytes, have {have}")]
     TruncatedInput {
+        /// What was being read, e.g. `"match token"` or `"16-bit length"`.
         what: &'static str,
+        /// Input offset where the read started.
         offset: usize,
+        /// Bytes the read needed.
         need: usize,
+        /// Bytes the input had left from `offset`.
         have: usize,
     },
+    /// A match points before the start of the output.
     #[error(
         "match at input offset {offset} reaches {distance} bytes back, \
          but only {produced} bytes were produced"
     )]
     BackReferenceBeforeStart {
+        /// Input offset of the match token.
         offset: usize,
+        /// Back-reference distance in output bytes, 1-based (`(v >> 3) + 1`).
         distance: usize,
+        /// Output bytes written so far.
         produced: usize,
     },
+    /// A u16 or u32 long-length field holds less than the 22 its escapes already imply.
     #[error("match length field {value} at input offset {offset} is below the minimum of 22")]
-    LengthTooShort { offset: usize, value: u32 },
+    LengthTooShort {
+        /// Input offset of the length field.
+        offset: usize,
+        /// The stored total.
+        value: u32,
+    },
+    /// A literal or match would write past the expected output size.
     #[error(
         "item at input offset {offset} adds {length} bytes to {produced} produced, \
          past the expected {expected}"
     )]
     OutputOverrun {
+        /// Input offset of the item (for literals, of the first one that does not fit).
         offset: usize,
+        /// Output bytes written before the item.
         produced: usize,
+        /// Output bytes the item adds (1 for a literal).
         length: usize,
+        /// Expected output size (`Offset` − 0x48 for an ETL buffer).
         expected: usize,
     },
+    /// The input ended before the expected output size was reached.
     #[error("stream ended after {produced} output bytes, expected {expected}")]
-    ShortOutput { produced: usize, expected: usize },
+    ShortOutput {
+        /// Output bytes written.
+        produced: usize,
+        /// Expected output size.
+        expected: usize,
+    },
+    /// The output buffer could not be allocated.
     #[error("cannot reserve {expected} bytes for the decompressed output")]
-    OutputAllocation { expected: usize },
+    OutputAllocation {
+        /// Expected output size, in bytes.
+        expected: usize,
+    },
 }

@@ -11,9 +11,10 @@
 //! HttpService (HTTP.sys) events, and NDIS-PacketCapture frames with real HTTP/1.1 bytes.
 //!
 //! The committed files in `samples/` must equal fresh output (a test checks it); regenerate
-//! them with `etlview generate-samples samples --force`.
+//! them with `cargo run -p etlview-samplegen -- samples --force`.
 
 mod arr;
+pub mod case;
 mod event_info_writer;
 mod events;
 mod fixtures;
@@ -21,7 +22,7 @@ mod http_text;
 mod kernel;
 mod large;
 mod netsh;
-mod packets;
+pub mod packets;
 mod payload;
 mod proxy;
 mod scenarios;

@@ -17,11 +17,20 @@ struct Args {
     /// Overwrite existing files.
     #[arg(long)]
     force: bool,
+    /// Write the ARR case folders (IIS logs, FREB, HTTPERR, config per server) instead of
+    /// the traces.
+    #[arg(long)]
+    cases: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match etlview_samplegen::write_all(&args.dir, args.force) {
+    let written = if args.cases {
+        etlview_samplegen::case::write_cases(&args.dir, args.force)
+    } else {
+        etlview_samplegen::write_all(&args.dir, args.force)
+    };
+    match written {
         Ok(paths) => {
             for path in paths {
                 println!("{}", path.display());

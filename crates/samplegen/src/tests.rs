@@ -12,7 +12,8 @@ use etherparse::{SlicedPacket, TransportSlice};
 use etl::{Event, ProviderId, Trace};
 use std::collections::BTreeMap;
 
-const REGENERATE: &str = "run `etlview generate-samples samples --force` and commit the result";
+const REGENERATE: &str =
+    "run `cargo run -p etlview-samplegen -- samples --force` and commit the result";
 
 fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples")

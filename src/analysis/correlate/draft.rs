@@ -2,8 +2,15 @@
 //! [`Request`]: calls, phases, errors, target and outcome.
 
 use super::failure::{FailureKind, is_benign, symbol_of};
-use super::observe::{ApiEdge, Endpoint, Facts, PhaseEdge, split_host_port};
-use super::{ApiCallSpan, ClientRequest, ErrorEvidence, Outcome, Phase, Request, Timeouts};
+use super::observe::{ApiEdge, Endpoint, Facts, PhaseEdge, is_ip_literal, split_host_port};
+use super::{
+    ApiCallSpan, ClientRequest, ConnectionUse, ErrorEvidence, Outcome, Phase, Request, StepMark,
+    Steps, TimeoutOrigin, Timeouts,
+};
+
+#[path = "draft/summary.rs"]
+mod summary;
+use summary::{backend_of, phase_reached};
 
 /// FILETIME ticks per second.
 pub(super) const TICKS_PER_SEC: i64 = 10_000_000;
@@ -24,12 +31,6 @@ fn phase_of_call(api: &str) -> Option<Phase> {
         "WinHttpCloseHandle" => Phase::Close,
         _ => return None,
     })
-}
-
-fn is_ip_literal(host: &str) -> bool {
-    host.trim_matches(['[', ']'])
-        .parse::<std::net::IpAddr>()
-        .is_ok()
 }
 
 /// A WinHttpOpenRequest seen before the handle it returns.
@@ -74,6 +75,26 @@ pub(super) struct Draft {
     pub(super) failed_call: Option<(u32, Option<String>)>,
     pub(super) timeouts: Option<Timeouts>,
     pub(super) client: Option<ClientRequest>,
+    pub(super) threads: Vec<u32>,
+    pub(super) tag: Option<String>,
+    pub(super) steps: Steps,
+    pub(super) bytes_received: Option<u64>,
+    pub(super) content_length: Option<u64>,
+    pub(super) arr_log_id: Option<String>,
+    pub(super) forwarded_for: Option<String>,
+    /// The last HTTP start line seen was a status line (headers that follow are the response's).
+    pub(super) in_response: bool,
+    pub(super) connection_use: Option<ConnectionUse>,
+    /// WinHttpOpenRequest or WebIO RequestCreate seen: the request began inside the trace.
+    pub(super) opened: bool,
+    /// The WinHTTP handle came from `WinHttpOpenRequest() returning handle` or an API event
+    /// (not only from a WebIO RequestCreate, whose handle may be WebIO's own).
+    pub(super) winhttp_handle: bool,
+    pub(super) webio_request: Option<u64>,
+    /// A connect attempt succeeded (or the connection was reused).
+    pub(super) connected: bool,
+    /// When the response status arrived (failures after it broke the body).
+    pub(super) status_time: Option<i64>,
 }
 
 impl Draft {
@@ -104,6 +125,53 @@ impl Draft {
             failed_call: None,
             timeouts: None,
             client: None,
+            threads: vec![facts.tid],
+            tag: None,
+            steps: Steps::default(),
+            bytes_received: None,
+            content_length: None,
+            arr_log_id: None,
+            forwarded_for: None,
+            in_response: false,
+            connection_use: None,
+            opened: false,
+            winhttp_handle: false,
+            webio_request: None,
+            connected: false,
+            status_time: None,
+        }
+    }
+
+    /// Still waiting for something from the network (a candidate for a completion that
+    /// names no request): open, not failed, in a network step.
+    pub(super) fn is_waiting(&self) -> bool {
+        self.closed_at.is_none()
+            && self.failed_call.is_none()
+            && !self.errors.iter().any(|e| (12000..13000).contains(&e.code))
+            && match self.phase {
+                Phase::Resolve | Phase::Connect | Phase::Send => true,
+                // Headers that arrived end the wait for headers, not the one for the body.
+                Phase::ReceiveHeaders => self.status.is_none(),
+                Phase::ReceiveBody => true,
+                Phase::Idle | Phase::Close => false,
+            }
+    }
+
+    fn mark_step(&mut self, phase: Phase, facts: &Facts) {
+        let mark = Some(StepMark {
+            frame: facts.frame.saturating_add(1),
+            time: facts.time,
+        });
+        let slot = match phase {
+            Phase::Resolve => &mut self.steps.resolve,
+            Phase::Connect => &mut self.steps.connect,
+            Phase::Send => &mut self.steps.send,
+            Phase::ReceiveHeaders => &mut self.steps.receive_headers,
+            Phase::ReceiveBody => &mut self.steps.receive_body,
+            Phase::Idle | Phase::Close => return,
+        };
+        if slot.is_none() {
+            *slot = mark;
         }
     }
 
@@ -159,6 +227,10 @@ impl Draft {
             if let Some(phase) = phase_of_call(api) {
                 self.phase = phase;
                 self.phase_since = facts.time;
+                self.mark_step(phase, facts);
+            }
+            if api == "WinHttpOpenRequest" {
+                self.opened = true;
             }
         }
         if api == "WinHttpCloseHandle" {
@@ -202,11 +274,11 @@ impl Draft {
                 if api == "WinHttpReceiveResponse" {
                     self.got_response = true;
                 }
+                // Other calls keep their step: an asynchronous call returns TRUE before it
+                // completes, and its failure is measured from the call.
                 if api == "WinHttpCloseHandle" {
                     self.closed_at = Some(facts.time);
                     self.phase = Phase::Close;
-                } else if phase_of_call(api).is_some() {
-                    self.enter(Phase::Idle, facts.time);
                 }
             }
             Some(code) if !is_benign(code) && self.failed_call.is_none() => {
@@ -216,7 +288,15 @@ impl Draft {
         }
     }
 
-    fn apply_phase(&mut self, edge: PhaseEdge, failed: bool, time: i64) {
+    fn apply_phase(&mut self, edge: PhaseEdge, failed: bool, facts: &Facts) {
+        let time = facts.time;
+        match edge {
+            PhaseEdge::ResolveStart => self.mark_step(Phase::Resolve, facts),
+            PhaseEdge::ConnectStart => self.mark_step(Phase::Connect, facts),
+            PhaseEdge::SendStart => self.mark_step(Phase::Send, facts),
+            PhaseEdge::ConnectEnd if !failed => self.connected = true,
+            _ => {}
+        }
         match edge {
             PhaseEdge::ResolveStart => self.enter(Phase::Resolve, time),
             PhaseEdge::ConnectStart => self.enter(Phase::Connect, time),
@@ -235,9 +315,50 @@ impl Draft {
     /// Adds one event's facts (the routing has decided it belongs here).
     pub(super) fn absorb(&mut self, facts: &Facts) {
         self.frames.push(facts.frame);
+        if !self.threads.contains(&facts.tid) {
+            self.threads.push(facts.tid);
+        }
+        if self.tag.is_none() {
+            self.tag.clone_from(&facts.tag);
+        }
+        if facts.webio_create {
+            self.opened = true;
+        }
+        for line in &facts.http {
+            self.take_http(line);
+        }
+        if let Some(bytes) = facts.bytes {
+            self.bytes_received = Some(self.bytes_received.unwrap_or(0).saturating_add(bytes));
+        }
+        match facts.new_connection {
+            Some(true) => self.connection_use = Some(ConnectionUse::New),
+            Some(false) => {
+                self.connection_use.get_or_insert(ConnectionUse::Reused);
+            }
+            None => {}
+        }
+        if let Some((slot, ms)) = facts.option_timeout {
+            let frame = facts.frame.saturating_add(1);
+            let mut t = match self.timeouts {
+                Some(t)
+                    if t.origin == TimeoutOrigin::Request || t.origin == TimeoutOrigin::Option =>
+                {
+                    t
+                }
+                _ => Timeouts::winhttp_defaults(frame, TimeoutOrigin::Option),
+            };
+            t.set(slot, ms);
+            t.frame = frame;
+            self.timeouts = Some(t);
+        }
         if facts.time >= self.end {
             self.end = facts.time;
             self.end_frame = facts.frame;
+        }
+        // Held lines of a completion given to the request a later line named.
+        if facts.time < self.start {
+            self.start = facts.time;
+            self.start_frame = facts.frame;
         }
         // Codeless failures stay in `frames` only; HTTP.sys statuses are the client's side.
         if let Some(failure) = &facts.failure
@@ -262,7 +383,7 @@ impl Draft {
             None => {}
         }
         if let Some(edge) = facts.phase {
-            self.apply_phase(edge, facts.failure.is_some(), facts.time);
+            self.apply_phase(edge, facts.failure.is_some(), facts);
         }
         if self.verb.is_none() {
             self.verb.clone_from(&facts.verb);
@@ -277,6 +398,7 @@ impl Draft {
             self.remote_address.clone_from(&facts.remote_address);
         }
         if let Some(status) = facts.status {
+            self.status_time.get_or_insert(facts.time);
             self.status.get_or_insert(status);
             self.got_response = true;
         }
@@ -287,6 +409,7 @@ impl Draft {
                 send_ms,
                 receive_ms,
                 frame: facts.frame.saturating_add(1),
+                origin: TimeoutOrigin::Request,
             });
         }
     }
@@ -297,6 +420,19 @@ fn outcome_of(d: &Draft) -> Outcome {
         return Outcome::Failed {
             code: *code,
             symbol: symbol.clone(),
+        };
+    }
+    // A WinHTTP error after the headers arrived broke the body.
+    if let Some(at) = d.status_time
+        && let Some(e) = d
+            .errors
+            .iter()
+            .rev()
+            .find(|e| e.time > at && (12000..13000).contains(&e.code))
+    {
+        return Outcome::Failed {
+            code: e.code,
+            symbol: e.symbol.clone().or_else(|| symbol_of(e.code)),
         };
     }
     // Response headers with a status: whatever failed on the way was recovered from.
@@ -360,15 +496,30 @@ pub(super) fn into_request(id: usize, mut d: Draft) -> Request {
     );
     let start = d.start.min(d.end);
     let duration = d.end.saturating_sub(start);
+    let backend = backend_of(&d);
+    let phase_reached = phase_reached(&d);
     Request {
         id,
         process: d.process,
         pid: d.pid,
         thread: d.tid,
+        threads: d.threads,
+        tag: d.tag,
         handle: d.handle,
         target,
         verb: d.verb,
+        path: d.path,
         remote_address: d.remote_address,
+        backend,
+        connection: d.connection_use,
+        started_before_trace: !d.opened,
+        steps: d.steps,
+        phase_reached,
+        status: d.status,
+        bytes_received: d.bytes_received,
+        content_length: d.content_length,
+        arr_log_id: d.arr_log_id,
+        forwarded_for: d.forwarded_for,
         start_frame,
         end_frame,
         start,

@@ -152,6 +152,49 @@ impl Fixture {
         )
     }
 
+    /// One captured frame as a single NDIS-PacketCapture 1001 event (start and end).
+    pub fn packet(&mut self, at: At, frame: &samplegen::packets::Frame) -> usize {
+        let direction = match frame.direction {
+            samplegen::packets::Direction::Send => 0x1_0000_0000,
+            samplegen::packets::Direction::Receive => 0x2_0000_0000,
+        };
+        let mut payload = Payload::new()
+            .u32(6)
+            .u32(6)
+            .u32(u32::try_from(frame.bytes.len()).unwrap_or(u32::MAX));
+        payload.0.extend(&frame.bytes);
+        self.qpc = self.qpc.saturating_add(10);
+        let record = EventRecord {
+            provider: crate::packet::NDIS_PROVIDER,
+            id: 1001,
+            level: 4,
+            keyword: 0x4000_0000 | 0x8000_0000 | direction,
+            process_id: at.pid,
+            thread_id: at.tid,
+            timestamp: self.qpc,
+            payload: &payload.0,
+            ..EventRecord::default()
+        };
+        self.writer
+            .push_event(0, &record)
+            .unwrap_or_else(|e| panic!("fixture record too large: {e}"));
+        self.frames = self.frames.saturating_add(1);
+        self.frames
+    }
+
+    /// A WinHttp trace line written exactly as given (its own stamp, or none).
+    pub fn raw_text(&mut self, at: At, line: &str) -> usize {
+        self.push(
+            at,
+            WINHTTP_PROVIDER,
+            1,
+            0,
+            0,
+            0,
+            &Payload::new().utf16(line),
+        )
+    }
+
     pub fn api_start(&mut self, at: At, handle: u64, api: &str) -> usize {
         let payload = Payload::new().u64(handle).ansi(api);
         self.push(at, WINHTTP_PROVIDER, 9, 5, 1, 109, &payload)

@@ -7,10 +7,15 @@ use crate::timeline::Timeline;
 
 use super::ApiCallSpan;
 use super::ClientRequest;
+use super::ConnectionUse;
 use super::Request;
+use super::TimeoutOrigin;
+use super::Timeouts;
 use super::draft::{Draft, PendingOpen, SAME_CALL, THREAD_GROUP_GAP, into_request};
 use super::failure::Source;
 use super::observe::{ApiEdge, ClientFacts, Endpoint, Facts, observe};
+
+mod route;
 
 /// Calls whose first argument is always a request handle.
 const REQUEST_APIS: &[&str] = &[
@@ -50,13 +55,28 @@ struct Grouper {
     by_tcb: HashMap<u64, usize>,
     thread_current: HashMap<(u32, u32), usize>,
     pending_open: HashMap<(u32, u32), PendingOpen>,
-    pending_connect: HashMap<(u32, u32), Endpoint>,
+    /// WinHttpConnect in progress on a thread: (server, session handle).
+    pending_connect: HashMap<(u32, u32), (Endpoint, Option<u64>)>,
+    /// Session handle of each connect handle.
+    session_of_connect: HashMap<(u32, u64), u64>,
+    /// Time-outs set on session and connect handles, inherited by their requests.
+    handle_timeouts: HashMap<(u32, u64), Timeouts>,
+    /// The request each text-log request id (`*0000004*`) last named.
+    by_tag: HashMap<(u32, String), usize>,
+    /// The request each completion's overlapped pointer belongs to.
+    by_overlapped: HashMap<(u32, u64), usize>,
+    /// Lines of a completion that name no request, per thread, until a line of the same
+    /// thread names one (or the completion ends).
+    bursts: HashMap<(u32, u32), Vec<Facts>>,
     connect_targets: HashMap<(u32, u64), Endpoint>,
     connection_targets: HashMap<(u32, u64), Endpoint>,
     clients: Vec<ClientDraft>,
     client_by_id: HashMap<u64, usize>,
     client_by_obj: HashMap<u64, usize>,
 }
+
+/// A completion's lines that name no request are held this long for a line that does.
+const BURST_SPAN: i64 = super::draft::TICKS_PER_SEC;
 
 /// Events decoded per parallel batch (bounds the facts held at once).
 const BATCH: usize = 1 << 14;
@@ -82,7 +102,7 @@ pub(super) fn group(session: &Timeline) -> Vec<Request> {
         }
         start = end;
     }
-    grouper.finish()
+    grouper.finish(session)
 }
 
 impl Grouper {
@@ -91,15 +111,90 @@ impl Grouper {
             self.take_client(facts, client);
             return;
         }
+        let key = (facts.pid, facts.tid);
+        let strong = facts.handle.is_some()
+            || facts.tag.is_some()
+            || facts.webio_request.is_some()
+            || facts.created.is_some();
+        let nameless_text =
+            facts.source == Source::WinHttp && facts.is_text && facts.api.is_none() && !strong;
+        let stale = self
+            .bursts
+            .get(&key)
+            .and_then(|b| b.first())
+            .is_some_and(|first| {
+                facts.time.saturating_sub(first.time) > BURST_SPAN || (facts.completion && !strong)
+            });
+        if stale {
+            self.flush_burst(session, key, None);
+        }
+        let orphan = nameless_text
+            && (facts.failure.is_some() || !facts.http.is_empty() || facts.status.is_some())
+            && self.current(facts.pid, facts.tid, facts.time).is_none();
+        if nameless_text && (facts.completion || orphan || self.bursts.contains_key(&key)) {
+            self.bursts.entry(key).or_default().push(facts.clone());
+            return;
+        }
         let Some(index) = self.route(session, facts) else {
             return;
         };
+        if strong && self.bursts.contains_key(&key) {
+            self.flush_burst(session, key, Some(index));
+        }
+        self.attach(facts, index);
+    }
+
+    /// Gives a thread's held lines to `target` (the request a later line of the same
+    /// thread named), else to the request of the process waiting for the network.
+    fn flush_burst(&mut self, session: &Timeline, key: (u32, u32), target: Option<usize>) {
+        let Some(lines) = self.bursts.remove(&key) else {
+            return;
+        };
+        let mut index = target;
+        for facts in &lines {
+            let chosen = match index {
+                Some(i) => i,
+                None => match self.waiting_request(facts) {
+                    Some(i) => i,
+                    None if facts.failure.is_some() => self.create(session, facts, None),
+                    None => continue,
+                },
+            };
+            index = Some(chosen);
+            self.attach(facts, chosen);
+        }
+    }
+
+    /// Adds an event to the request it was routed to and learns its keys.
+    fn attach(&mut self, facts: &Facts, index: usize) {
         let Some(draft) = self.drafts.get_mut(index) else {
             return;
         };
+        if let Some(connection) = facts.connection
+            && draft.connection_use.is_none()
+            && self
+                .by_connection
+                .get(&(facts.pid, connection))
+                .is_some_and(|&other| other != index)
+        {
+            // Another request used this connection first: keep-alive reuse.
+            draft.connection_use = Some(ConnectionUse::Reused);
+            draft.connected = true;
+        }
         draft.absorb(facts);
+        if matches!(facts.source, Source::WinHttp | Source::WebIo) {
+            // The thread's last request (lowest-trust tie for lines that name nothing).
+            self.thread_current.insert((facts.pid, facts.tid), index);
+        }
+        if let Some(tag) = &facts.tag {
+            self.by_tag.insert((facts.pid, tag.clone()), index);
+        }
+        if let Some(overlapped) = facts.overlapped {
+            self.by_overlapped.insert((facts.pid, overlapped), index);
+        }
         if let Some(request) = facts.webio_request {
             self.by_webio_request.insert((facts.pid, request), index);
+            draft.webio_request.get_or_insert(request);
         }
         if let Some(connection) = facts.connection {
             self.by_connection.insert((facts.pid, connection), index);
@@ -144,11 +239,6 @@ impl Grouper {
             .map(|_| index)
     }
 
-    fn mark_current(&mut self, facts: &Facts, index: usize) -> Option<usize> {
-        self.thread_current.insert((facts.pid, facts.tid), index);
-        Some(index)
-    }
-
     fn create(&mut self, session: &Timeline, facts: &Facts, handle: Option<u64>) -> usize {
         let process = session
             .event(facts.frame)
@@ -176,13 +266,33 @@ impl Grouper {
             {
                 draft.learn_endpoint(known);
             }
+            draft.opened = true;
         }
+        draft.timeouts = self.inherited_timeouts(facts.pid, draft.connect_handle);
         let index = self.drafts.len();
         self.drafts.push(draft);
         if let Some(handle) = handle {
             self.open_by_handle.insert((facts.pid, handle), index);
         }
         index
+    }
+
+    /// Time-outs set on the connect handle, else on its session handle.
+    fn inherited_timeouts(&self, pid: u32, connect: Option<u64>) -> Option<Timeouts> {
+        let connect = connect?;
+        if let Some(t) = self.handle_timeouts.get(&(pid, connect)) {
+            return Some(Timeouts {
+                origin: TimeoutOrigin::Connect,
+                ..*t
+            });
+        }
+        let session = self.session_of_connect.get(&(pid, connect))?;
+        self.handle_timeouts
+            .get(&(pid, *session))
+            .map(|t| Timeouts {
+                origin: TimeoutOrigin::Session,
+                ..*t
+            })
     }
 
     fn remember_open(&mut self, facts: &Facts) {
@@ -213,117 +323,6 @@ impl Grouper {
                 pending.path.clone_from(&facts.path);
             }
         }
-    }
-
-    /// Which draft an event belongs to, creating one when the event starts a request.
-    fn route(&mut self, session: &Timeline, facts: &Facts) -> Option<usize> {
-        let (pid, tid, time) = (facts.pid, facts.tid, facts.time);
-        if let Some((function, handle)) = &facts.created {
-            if function == "WinHttpConnect" {
-                let endpoint = self.pending_connect.remove(&(pid, tid)).unwrap_or_default();
-                self.connect_targets.insert((pid, *handle), endpoint);
-                return None;
-            }
-            if function == "WinHttpOpenRequest" {
-                let index = match self.open_by_handle.get(&(pid, *handle)) {
-                    Some(&index) => index,
-                    None => self.create(session, facts, Some(*handle)),
-                };
-                return self.mark_current(facts, index);
-            }
-            return None;
-        }
-        if facts.webio_create {
-            let index = match facts
-                .handle
-                .and_then(|h| self.open_by_handle.get(&(pid, h)))
-            {
-                Some(&index) => index,
-                None => self.create(session, facts, facts.handle),
-            };
-            return self.mark_current(facts, index);
-        }
-        if let Some(request) = facts.webio_request
-            && let Some(&index) = self.by_webio_request.get(&(pid, request))
-        {
-            return self.mark_current(facts, index);
-        }
-        let api = match &facts.api {
-            Some(ApiEdge::Start(api)) => Some((api.as_str(), true)),
-            Some(ApiEdge::Stop { api, .. }) => Some((api.as_str(), false)),
-            None => None,
-        };
-        if let Some(handle) = facts.handle {
-            if let Some(&index) = self.open_by_handle.get(&(pid, handle)) {
-                return self.mark_current(facts, index);
-            }
-            match api {
-                Some((name, _)) if REQUEST_APIS.contains(&name) => {
-                    // The trace began after the request was opened (or the call started):
-                    // the thread's handle-less lines so far were this request's.
-                    let adopted = self
-                        .current(pid, tid, time)
-                        .filter(|&i| self.drafts.get(i).is_some_and(|d| d.handle.is_none()));
-                    let index = match adopted {
-                        Some(index) => {
-                            if let Some(draft) = self.drafts.get_mut(index) {
-                                draft.handle = Some(handle);
-                            }
-                            self.open_by_handle.insert((pid, handle), index);
-                            index
-                        }
-                        None => self.create(session, facts, Some(handle)),
-                    };
-                    return self.mark_current(facts, index);
-                }
-                Some(("WinHttpOpenRequest", true)) => {
-                    self.remember_open(facts);
-                    return None;
-                }
-                Some(("WinHttpConnect", true)) => {
-                    if let Some(endpoint) = &facts.endpoint {
-                        self.pending_connect.insert((pid, tid), endpoint.clone());
-                    }
-                    return None;
-                }
-                Some((_, true)) => return None,
-                _ => {}
-            }
-        }
-        if let Some((name, false)) = api {
-            // A stop names the handle the call was given (the connect handle for
-            // WinHttpOpenRequest): it belongs to the thread's request that made the call.
-            let index = self.current(pid, tid, time)?;
-            let draft = self.drafts.get(index)?;
-            return draft.has_call_to_stop(name, time).then_some(index);
-        }
-        // The thread's own request first: a connection (and its TCB) outlives the request
-        // that opened it and serves the next ones.
-        if let Some(index) = self.current(pid, tid, time) {
-            return Some(index);
-        }
-        if let Some(tcb) = facts.tcb
-            && let Some(&index) = self.by_tcb.get(&tcb)
-        {
-            // The connection outlives the request that opened it: its latest user.
-            let latest = self
-                .drafts
-                .get(index)
-                .and_then(|d| Some((d.pid, d.last_connection?)))
-                .and_then(|key| self.by_connection.get(&key).copied());
-            return Some(latest.unwrap_or(index));
-        }
-        if let Some(connection) = facts.connection
-            && let Some(&index) = self.by_connection.get(&(pid, connection))
-        {
-            return Some(index);
-        }
-        // A WinHTTP line on a thread with no known request: group what that thread logs.
-        if facts.source == Source::WinHttp && facts.is_text && facts.api.is_none() {
-            let index = self.create(session, facts, None);
-            return self.mark_current(facts, index);
-        }
-        None
     }
 
     fn take_client(&mut self, facts: &Facts, client: &ClientFacts) {
@@ -424,7 +423,16 @@ impl Grouper {
         }
     }
 
-    fn finish(mut self) -> Vec<Request> {
+    fn finish(mut self, session: &Timeline) -> Vec<Request> {
+        let mut held: Vec<((u32, u32), i64)> = self
+            .bursts
+            .iter()
+            .filter_map(|(key, lines)| Some((*key, lines.first()?.time)))
+            .collect();
+        held.sort_by_key(|(key, time)| (*time, *key));
+        for (key, _) in held {
+            self.flush_burst(session, key, None);
+        }
         self.match_clients();
         let mut drafts: Vec<Draft> = self
             .drafts

@@ -10,6 +10,9 @@ use etl::Event;
 
 use super::failure::{Failure, Source, decoded_failure};
 
+pub mod extra;
+pub use extra::{HttpLine, TimeoutSlot};
+
 /// Longest evidence line kept (headers can be kilobytes).
 const SUMMARY_MAX_CHARS: usize = 240;
 
@@ -87,6 +90,24 @@ pub struct Facts {
     /// Status of the back-end response (WebIO response headers, trace text).
     pub status: Option<u16>,
     pub client: Option<ClientFacts>,
+    /// The request id of WinHTTP text logs (`::*0000004* ::`).
+    pub tag: Option<String>,
+    /// `overlapped = 003728F0` of a completion line.
+    pub overlapped: Option<u64>,
+    /// The line starts handling an asynchronous completion (the thread switches request).
+    pub completion: bool,
+    /// HTTP stream dump edge.
+    pub stream: Option<trace_text::StreamMarker>,
+    /// HTTP request/status/header lines the event shows.
+    pub http: Vec<HttpLine>,
+    /// WinHttpSetOption with a time-out value.
+    pub option_timeout: Option<(TimeoutSlot, u32)>,
+    /// `true` when the event shows a new connection being opened, `false` for reuse.
+    pub new_connection: Option<bool>,
+    /// Bytes of body received so far, when the line says.
+    pub bytes: Option<u64>,
+    /// The line is about receiving (the receiver component, `recv`/`receive` words).
+    pub receiving: bool,
 }
 
 fn field_u64(decoded: &DecodedEvent, name: &str) -> Option<u64> {
@@ -117,6 +138,13 @@ fn truncate(text: &str) -> String {
         Some((cut, _)) => format!("{}...", text.get(..cut).unwrap_or(text)),
         None => text.to_string(),
     }
+}
+
+/// `10.0.0.22`, `[fe80::1]`, `fe80::1`.
+pub fn is_ip_literal(host: &str) -> bool {
+    host.trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_ok()
 }
 
 /// `host:port`, `ip:port` or `[v6]:port` split; a bare host keeps `port` empty.
@@ -212,6 +240,15 @@ impl Facts {
             phase: None,
             status: None,
             client: None,
+            tag: None,
+            overlapped: None,
+            completion: false,
+            stream: None,
+            http: Vec::new(),
+            option_timeout: None,
+            new_connection: None,
+            bytes: None,
+            receiving: false,
         }
     }
 }
@@ -272,6 +309,20 @@ fn api_summary(decoded: &DecodedEvent) -> String {
 
 /// API echo, `Fn() returning ...`, `returning X (n) from Fn()`, connection targets.
 fn read_text(facts: &mut Facts, line: &TraceLine) {
+    facts.tag = line.request_tag.map(str::to_string);
+    facts.stream = line.stream_marker;
+    facts.overlapped = extra::overlapped(line.text);
+    facts.completion = extra::starts_completion(line.text);
+    facts.new_connection = extra::connection_use(line.text);
+    facts.bytes = extra::bytes_received(line.text);
+    facts.receiving = line.component == Some("sys-recver") || {
+        let lower = line.text.to_ascii_lowercase();
+        lower.contains("recv") || lower.contains("receiv")
+    };
+    if line.api_call.is_none() && line.stream_marker.is_none() {
+        facts.http = extra::http_lines(line.text);
+    }
+    facts.option_timeout = extra::option_timeout(line);
     if let Some(call) = &line.api_call {
         facts.handle = line.handle;
         facts.api = Some(ApiEdge::Start(call.name.to_string()));
@@ -337,7 +388,13 @@ fn read_text(facts: &mut Facts, line: &TraceLine) {
     if let Some(after) = line.text.split_once("connection to ").map(|(_, a)| a) {
         let mut words = after.split_whitespace();
         if let Some(target) = words.next() {
-            facts.endpoint = Some(split_host_port(target.trim_end_matches([';', ','])));
+            let target = target.trim_end_matches([';', ',', '.']);
+            let endpoint = split_host_port(target);
+            // `connection to 10.0.0.22:80`: the address itself.
+            if endpoint.port.is_some() && endpoint.host.as_deref().is_some_and(is_ip_literal) {
+                facts.remote_address = Some(target.to_string());
+            }
+            facts.endpoint = Some(endpoint);
         }
         if let Some(address) = words.next() {
             let address = address.trim_matches(|c| matches!(c, '(' | ')' | ';' | ','));
@@ -398,6 +455,7 @@ fn read_webio(facts: &mut Facts, e: &Event, decoded: &DecodedEvent) {
         }
         100 | 101 => {
             let headers = field_str(decoded, "Headers").unwrap_or_default();
+            facts.http = extra::http_lines(&headers);
             let first = headers.lines().next().unwrap_or("");
             let mut words = first.split_whitespace();
             if id == 101 {
@@ -412,6 +470,9 @@ fn read_webio(facts: &mut Facts, e: &Event, decoded: &DecodedEvent) {
             }
         }
         200..=202 => {
+            if id == 200 {
+                facts.new_connection = Some(true);
+            }
             facts.phase = Some(if id == 200 {
                 PhaseEdge::ConnectStart
             } else {
@@ -443,7 +504,10 @@ fn read_tcpip(facts: &mut Facts, e: &Event, decoded: &DecodedEvent) {
         .map(Value::display)
         .filter(|a| split_host_port(a).port.is_some());
     facts.phase = match e.header.id {
-        1002 => Some(PhaseEdge::ConnectStart),
+        1002 => {
+            facts.new_connection = Some(true);
+            Some(PhaseEdge::ConnectStart)
+        }
         1033 | 1034 | 1045 => Some(PhaseEdge::ConnectEnd),
         _ => None,
     };

@@ -1,7 +1,7 @@
 //! Titles and plain-words explanations of findings, written like a support engineer's note:
 //! what happened, what it means for ARR (502.3), what to check next.
 
-use crate::analysis::correlate::{ErrorEvidence, Request};
+use crate::analysis::correlate::Request;
 
 use super::{ARR_DEFAULT_TIMEOUT_SECS, FindingKind};
 
@@ -9,25 +9,38 @@ use super::{ARR_DEFAULT_TIMEOUT_SECS, FindingKind};
 pub(super) struct Facts<'a> {
     pub kind: FindingKind,
     pub request: &'a Request,
-    pub decisive: &'a ErrorEvidence,
     pub observed_secs: Option<f64>,
     pub configured_secs: Option<f64>,
+    /// `request`, `connect`, `session`, `option` or `arr_default`.
+    pub configured_origin: Option<&'a str>,
     pub code: Option<u32>,
     pub symbol: Option<&'a str>,
 }
 
-fn target(f: &Facts) -> String {
+/// `web02.contoso.local (10.0.0.22:80)`, or what is known of it.
+fn backend(f: &Facts) -> String {
     f.request
-        .target
-        .clone()
-        .unwrap_or_else(|| "the back-end server".to_string())
+        .backend
+        .display()
+        .unwrap_or_else(|| "an unnamed back end".to_string())
 }
 
-/// The server part of the target (`host:port`).
-fn server(f: &Facts) -> String {
-    match &f.request.target {
-        Some(t) => t.split('/').next().unwrap_or(t).to_string(),
-        None => "the back-end server".to_string(),
+/// `GET /reports/export.aspx` (as much as is known).
+fn request_line(f: &Facts) -> String {
+    match (&f.request.verb, &f.request.path) {
+        (Some(verb), Some(path)) => format!("{verb} {path}"),
+        (None, Some(path)) => path.clone(),
+        (Some(verb), None) => format!("{verb} (URL not in the trace)"),
+        (None, None) => "(request line not in the trace)".to_string(),
+    }
+}
+
+/// `30 s`, `2.5 s`.
+fn whole_secs(value: f64) -> String {
+    if (value - value.round()).abs() < 0.05 {
+        format!("{value:.0} s")
+    } else {
+        format!("{value:.1} s")
     }
 }
 
@@ -55,8 +68,8 @@ pub(super) fn code_text(code: u32, symbol: Option<&str>) -> String {
     }
 }
 
-/// Distinct codes of the chain in order: `ERROR_TIMEOUT (1460) -> ERROR_WINHTTP_TIMEOUT (12002)`.
-fn chain(request: &Request) -> String {
+/// Distinct codes of the chain in time order, each `SYMBOL (n)`.
+pub(super) fn chain_parts(request: &Request) -> Vec<String> {
     let mut seen: Vec<u32> = Vec::new();
     let mut parts: Vec<String> = Vec::new();
     for e in &request.errors {
@@ -69,73 +82,86 @@ fn chain(request: &Request) -> String {
             None => format!("error {}", number(e.code)),
         });
     }
-    parts.join(" -> ")
+    parts
+}
+
+/// `ERROR_TIMEOUT (1460) -> ERROR_WINHTTP_TIMEOUT (12002)`.
+fn chain(request: &Request) -> String {
+    chain_parts(request).join(" -> ")
 }
 
 fn secs(value: f64) -> String {
     format!("{value:.1} s")
 }
 
+/// `Receive time-out after 30.0 s (configured 30 s): web02.contoso.local (10.0.0.22:80)
+/// GET /reports/export.aspx`.
 pub(super) fn title(f: &Facts) -> String {
-    let waited = f
-        .observed_secs
-        .map(|s| format!(" after {}", secs(s)))
-        .unwrap_or_default();
-    match f.kind {
-        FindingKind::ReceiveTimeout => {
-            format!("Receive timeout{waited}: no response from {}", target(f))
-        }
-        FindingKind::SendTimeout => format!("Send timeout{waited} sending to {}", target(f)),
-        FindingKind::ConnectTimeout => format!("Connect timeout{waited} to {}", server(f)),
-        FindingKind::ResolveTimeout => {
-            format!("Name resolution timeout{waited} for {}", server(f))
-        }
-        FindingKind::ServerUnreachable => {
-            format!("Server unreachable: no connection to {}{waited}", server(f))
-        }
-        FindingKind::ConnectionAborted => {
-            format!("Connection aborted by {} during {}", server(f), target(f))
-        }
-        FindingKind::TlsFailure => format!("TLS failure with {}", server(f)),
-        FindingKind::DnsFailure => format!("Name not resolved: {}", server(f)),
-        FindingKind::OtherFailure => match f.code {
-            Some(code) => format!(
-                "Request to {} failed: {}",
-                target(f),
-                code_text(code, f.symbol)
-            ),
-            None => format!("Request to {} failed", target(f)),
-        },
+    let mut head = f.kind.label().to_string();
+    if f.kind == FindingKind::ResetMidBody
+        && let Some(bytes) = f.request.bytes_received
+    {
+        head = match f.request.content_length {
+            Some(total) => format!("{head} after {bytes} of {total} bytes"),
+            None => format!("{head} after {bytes} bytes"),
+        };
     }
+    if let Some(observed) = f.observed_secs {
+        head = format!("{head} after {}", secs(observed));
+    }
+    if matches!(
+        f.kind,
+        FindingKind::ReceiveTimeout
+            | FindingKind::SendTimeout
+            | FindingKind::ConnectTimeout
+            | FindingKind::ResolveTimeout
+    ) && let Some(configured) = f.configured_secs
+    {
+        let default = if f.configured_origin == Some("arr_default") {
+            ", ARR default"
+        } else {
+            ""
+        };
+        head = format!("{head} (configured {}{default})", whole_secs(configured));
+    }
+    if matches!(f.kind, FindingKind::OtherFailure | FindingKind::TlsFailure)
+        && let Some(code) = f.code
+    {
+        head = format!("{head} ({})", code_text(code, f.symbol));
+    }
+    format!("{head}: {} {}", backend(f), request_line(f))
 }
 
-/// `It waited 30.0 s; the request set 30 s (ARR's default is 30 s).`
+/// `WinHTTP waited 30.0 s; the receive time-out is 30 s (WinHttpSetTimeouts on the request).`
 fn timing(f: &Facts, what: &str) -> String {
     let Some(observed) = f.observed_secs else {
-        return String::new();
+        return " The trace does not show when the wait began.".to_string();
+    };
+    let source = match f.configured_origin {
+        Some("request") => "set with WinHttpSetTimeouts on the request",
+        Some("connect") => "set with WinHttpSetTimeouts on the connect handle",
+        Some("session") => "set with WinHttpSetTimeouts on the session",
+        Some("option") => "set with WinHttpSetOption",
+        _ => "not in the trace, so ARR's default proxy time-out applies",
     };
     let setting = match f.configured_secs {
-        Some(configured) if (configured - ARR_DEFAULT_TIMEOUT_SECS).abs() < 0.5 => format!(
-            " The request set a {what} timeout of {} with WinHttpSetTimeouts, which is ARR's \
-             default proxy time-out ({} s).",
-            secs(configured),
-            ARR_DEFAULT_TIMEOUT_SECS
-        ),
-        Some(configured) => format!(
-            " The request set a {what} timeout of {} with WinHttpSetTimeouts (ARR's default is \
-             {} s, so the server farm's proxy time-out was changed).",
-            secs(configured),
-            ARR_DEFAULT_TIMEOUT_SECS
-        ),
-        None => format!(
-            " ARR's default proxy time-out is {} s; the trace does not show the value in use.",
-            ARR_DEFAULT_TIMEOUT_SECS
-        ),
+        Some(configured) => {
+            let verdict = if (observed - configured).abs() <= 1.0 {
+                "the wait matches it: the time-out fired"
+            } else if observed < configured {
+                "the wait is shorter: something else ended it"
+            } else {
+                "the wait is longer than that"
+            };
+            format!(
+                " The {what} time-out is {} ({source}; ARR's default is {} s); {verdict}.",
+                whole_secs(configured),
+                ARR_DEFAULT_TIMEOUT_SECS
+            )
+        }
+        None => String::new(),
     };
-    format!(
-        " WinHTTP waited {} before giving up.{setting}",
-        secs(observed)
-    )
+    format!(" WinHTTP waited {}.{setting}", secs(observed))
 }
 
 fn answer_502(f: &Facts) -> String {
@@ -171,7 +197,12 @@ fn answer_502(f: &Facts) -> String {
 }
 
 pub(super) fn explanation(f: &Facts) -> String {
-    let who = format!("{} sent {} {}", f.request.process, verb(f), target(f));
+    let who = format!(
+        "{} sent {} to {}",
+        f.request.process,
+        request_line(f),
+        backend(f)
+    );
     let code = f
         .code
         .map(|c| code_text(c, f.symbol))
@@ -182,100 +213,116 @@ pub(super) fn explanation(f: &Facts) -> String {
     } else {
         format!(" Error chain: {chain}.")
     };
+    let reply = answer_502(f);
     let body = match f.kind {
         FindingKind::ReceiveTimeout => format!(
-            "{who} and the server did not answer in time: WinHTTP failed with {code}.{}{}{chain} \
-             Next: look at the back-end's own log for this URL (IIS time-taken, application \
-             logs) to see why it is slow; if such slow answers are expected, raise ARR's \
-             time-out (Server Farm > Proxy > Time-out) above the observed duration.",
-            timing(f, "receive"),
-            answer_502(f)
+            "{who}; the back end accepted the request but did not answer within the receive \
+             time-out: WinHTTP's own timer expired (ERROR_TIMEOUT 1460 mapped to {code}), \
+             a slow back end.{}{reply}{chain} Next: find in the back end's IIS log (same URL, \
+             X-ARR-LOG-ID) how long it really took and why; if such durations are normal, \
+             raise ARR's time-out (Server Farm > Proxy > Time-out) above them.",
+            timing(f, "receive")
         ),
         FindingKind::SendTimeout => format!(
-            "{who}, but sending the request did not finish in time: WinHTTP failed with \
-             {code}.{}{}{chain} Next: check the network path to the back-end (packet loss, \
-             a full receive window on the server) and large request bodies.",
-            timing(f, "send"),
-            answer_502(f)
+            "{who}, but sending the request did not finish within the send time-out: \
+             {code}.{}{reply}{chain} Next: check the network path to the back end (packet \
+             loss, a server that stopped reading) and large request bodies.",
+            timing(f, "send")
         ),
         FindingKind::ConnectTimeout => format!(
-            "{who}, but the TCP connection was not established before WinHTTP's connect \
-             timeout: {code}.{}{}{chain} Next: check that the server is up and reachable on \
-             that port (Test-NetConnection from the ARR server), and firewalls in between.",
-            timing(f, "connect"),
-            answer_502(f)
+            "{who}, but the TCP connection was not established within WinHTTP's connect \
+             time-out: {code}.{}{reply}{chain} The back end saw no traffic at all. Next: \
+             check that it is up and reachable on that port (Test-NetConnection from the ARR \
+             server) and the firewalls in between.",
+            timing(f, "connect")
         ),
         FindingKind::ResolveTimeout => format!(
-            "{who}, but resolving the server's name took too long: {code}.{}{}{chain} Next: \
-             check the DNS servers the ARR server uses (nslookup from the ARR server) or \
-             use an IP address or hosts entry in the server farm.",
-            timing(f, "resolve"),
-            answer_502(f)
+            "{who}, but resolving the back end's name took longer than the resolve \
+             time-out: {code}.{}{reply}{chain} Next: check the DNS servers of the ARR server \
+             (nslookup from it) or use an address or hosts entry in the farm.",
+            timing(f, "resolve")
         ),
-        FindingKind::ServerUnreachable => {
-            let how = match f.decisive.code {
-                10061 | 1225 | 0xC000_0236 => {
-                    "the server refused the connection (TCP reset to the SYN): nothing listens \
-                     on that port, or the site is stopped"
-                }
-                10065 | 10051 | 1231 | 1232 | 0xC000_023C | 0xC000_023D => {
-                    "the network reported the host or network as unreachable"
-                }
-                _ => "nobody answered the TCP connection attempts (SYN without SYN-ACK)",
-            };
-            let waited = match (f.observed_secs, f.configured_secs) {
-                (Some(observed), Some(limit)) if observed + 0.5 < limit => format!(
-                    " The connect attempt lasted {}, less than WinHTTP's connect timeout of {}: \
-                     TCP itself gave up.",
-                    secs(observed),
-                    secs(limit)
+        FindingKind::BackendNotAnswering => {
+            let waited = match f.observed_secs {
+                Some(observed) => format!(
+                    " The attempt lasted {} from the connect attempt or the send; on a new \
+                     connection Windows gives up after its SYN retransmissions (about 21 s).",
+                    secs(observed)
                 ),
-                (Some(observed), _) => {
-                    format!(" The connect attempt lasted {}.", secs(observed))
-                }
-                (None, _) => String::new(),
+                None => String::new(),
             };
             format!(
-                "{who}, but could not connect: {how}. WinHTTP reported {code}.{waited}{}{chain} \
-                 Next: check that the back-end server is running and its site started, that \
-                 it listens on this port, and that no firewall drops the traffic; ARR's health \
-                 test can take such a server out of the farm.",
-                answer_502(f)
+                "{who}, and nothing answered at TCP level: the time-out is TCP's \
+                 (WSAETIMEDOUT 10060), not WinHTTP's receive timer, so WinHTTP reported \
+                 {code} even if it was waiting for headers. The back end is offline or \
+                 unreachable, not slow.{waited}{reply}{chain} Next: check that the back-end \
+                 server is running and reachable from the ARR server (ping, \
+                 Test-NetConnection to the address and port), routes and firewalls; ARR's \
+                 health test can take it out of the farm."
             )
         }
-        FindingKind::ConnectionAborted => format!(
-            "{who}; the connection was closed or reset while ARR was still waiting for the \
-             response (WinHTTP: {code}).{}{chain} Next: check the back-end for crashes or \
-             application-pool recycles at that time (event log, HTTPERR log), response-size \
-             or request-filtering limits, and load balancers or firewalls that reset idle or \
-             long connections; 12152 means the server's response was not valid HTTP.",
-            answer_502(f)
+        FindingKind::ConnectionRefused => format!(
+            "{who}, but the back end refused the connection (WSAECONNREFUSED 10061, a TCP \
+             reset in answer to the SYN): the machine is up but nothing listens on that \
+             port. WinHTTP reported {code}.{reply}{chain} Next: check that the site and its \
+             binding on the back end are started and listen on this port."
+        ),
+        FindingKind::ResetBeforeResponse => format!(
+            "{who}; the back end closed or reset the connection before sending any \
+             response (WinHTTP: {code}).{reply}{chain} The back end may have processed the \
+             request: look for it in its HTTPERR log (Connection_Dropped) and FREB rather \
+             than its IIS log. Next: check the back end for crashes or application-pool \
+             recycles at that time, and devices that reset idle connections (a reused \
+             keep-alive connection closed by the server is a common cause)."
+        ),
+        FindingKind::ResetMidBody => {
+            let progress = match (f.request.bytes_received, f.request.content_length) {
+                (Some(bytes), Some(total)) => {
+                    format!(" {bytes} of the {total} bytes of Content-Length had arrived.")
+                }
+                (Some(bytes), None) => format!(" {bytes} bytes of body had arrived."),
+                _ => String::new(),
+            };
+            format!(
+                "{who}; the response had started (status {}) when the connection was reset in \
+                 the middle of the body (WinHTTP: {code}).{progress}{reply}{chain} Next: on the \
+                 back end, look for the page ending the response early (Response.Close(), \
+                 an exception after Response.Flush()), response-size limits, and the member's \
+                 HTTPERR log (Connection_Dropped).",
+                f.request
+                    .status
+                    .map_or_else(|| "not logged".to_string(), |s| s.to_string())
+            )
+        }
+        FindingKind::InvalidResponse => format!(
+            "{who}; what the back end sent back was not a valid HTTP response (WinHTTP: \
+             {code}).{reply}{chain} The article's example: the page called Response.Close() \
+             after a partial Response.Flush(). Next: capture the back end's response \
+             (network trace or FREB on the member) and look at the status line, headers and \
+             chunking."
         ),
         FindingKind::TlsFailure => format!(
-            "{who}, but the TLS handshake or certificate check failed ({code}).{}{chain} \
-             Next: check the back-end certificate (trusted chain on the ARR server, name \
-             matching the farm server name, not expired or revoked) and that both sides \
-             share a TLS version and cipher suite; the System event log's Schannel events \
-             name the alert.",
-            answer_502(f)
+            "{who}, but the TLS handshake or certificate check failed ({code}).{reply}{chain} \
+             Next: check the back end's certificate (chain trusted by the ARR server, name \
+             matching the farm's server name, validity, revocation reachable) and that both \
+             sides share a TLS version and cipher suite; Schannel events name the alert."
         ),
-        FindingKind::DnsFailure => format!(
-            "{who}, but the server's name could not be resolved ({code}).{}{chain} Next: \
-             check the server name in the server farm, the hosts file and the DNS servers of \
-             the ARR server (nslookup from the ARR server).",
-            answer_502(f)
+        FindingKind::NameNotResolved => format!(
+            "{who}, but the back end's name could not be resolved ({code}).{reply}{chain} \
+             The back end saw no traffic. Next: check the server name in the farm, the hosts \
+             file and the DNS servers of the ARR server (nslookup from it)."
         ),
-        FindingKind::OtherFailure => format!(
-            "{who} and WinHTTP failed with {code}.{}{chain} Next: look the code up with \
-             `etlview err` and read the lines around the evidence frames.",
-            answer_502(f)
+        FindingKind::ProxyAutodetect => format!(
+            "{who}, but WinHTTP's proxy auto-detection failed ({code}).{reply}{chain} Next: \
+             ARR should not need a proxy to reach its members: check the WinHTTP proxy \
+             settings (netsh winhttp show proxy) and WPAD/PAC availability."
+        ),
+        FindingKind::NoHealthyMember | FindingKind::OtherFailure => format!(
+            "{who} and WinHTTP failed with {code}.{reply}{chain} Next: look the code up with \
+             `etlview err` and read the lines around the evidence frames."
         ),
     };
     body.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn verb<'a>(f: &Facts<'a>) -> &'a str {
-    f.request.verb.as_deref().unwrap_or("a request to")
 }
 
 #[cfg(test)]

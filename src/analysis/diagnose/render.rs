@@ -38,6 +38,14 @@ pub fn render_text(report: &Report) -> String {
         1 => "1 WinHTTP request examined".to_string(),
         n => format!("{n} WinHTTP requests examined"),
     };
+    if !report.winhttp_events {
+        let _ = writeln!(
+            out,
+            "No WinHTTP events in this trace: nothing to diagnose (record with `netsh trace \
+             start scenario=InternetClient capture=yes level=verbose` on the ARR server)."
+        );
+        return out;
+    }
     if report.findings.is_empty() {
         let _ = writeln!(out, "No WinHTTP failure found ({examined}).");
         return out;
@@ -51,13 +59,46 @@ pub fn render_text(report: &Report) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "[{}] {}", number.saturating_add(1), t(&finding.title));
         let _ = writeln!(out, "    Process:  {}", t(&finding.process));
-        if let Some(target) = &finding.target {
+        let backend = crate::analysis::correlate::Backend {
+            host: finding.backend_host.clone(),
+            address: finding.backend_address.clone(),
+            port: None,
+        }
+        .display();
+        if let Some(backend) = backend {
+            let connection = match finding.connection {
+                Some(crate::analysis::correlate::ConnectionUse::New) => ", new connection",
+                Some(crate::analysis::correlate::ConnectionUse::Reused) => ", reused connection",
+                None => "",
+            };
+            let _ = writeln!(out, "    Back end: {}{connection}", t(&backend));
+        }
+        if let Some(url) = &finding.url {
+            let verb = finding.verb.as_deref().unwrap_or("?");
+            let _ = writeln!(out, "    Request:  {} {}", t(verb), t(url));
+        } else if let Some(target) = &finding.target {
             let _ = writeln!(out, "    Target:   {}", t(target));
         }
+        for (name, value) in [
+            ("X-ARR-LOG-ID", &finding.arr_log_id),
+            ("X-Forwarded-For", &finding.forwarded_for),
+        ] {
+            if let Some(value) = value {
+                let _ = writeln!(out, "    {name}: {}", t(value));
+            }
+        }
         if let Some(observed) = finding.observed_secs {
-            let limit = match finding.configured_timeout_secs {
-                Some(configured) => format!("timeout set to {configured:.1} s"),
-                None => format!("ARR default timeout {ARR_DEFAULT_TIMEOUT_SECS:.0} s"),
+            let limit = match (
+                finding.configured_timeout_secs,
+                finding.configured_timeout_origin.as_deref(),
+            ) {
+                (Some(_), Some("arr_default")) | (None, _) => {
+                    format!("ARR default time-out {ARR_DEFAULT_TIMEOUT_SECS:.0} s")
+                }
+                (Some(configured), Some(origin)) => {
+                    format!("time-out set to {configured:.1} s on the {origin}")
+                }
+                (Some(configured), None) => format!("time-out set to {configured:.1} s"),
             };
             let _ = writeln!(out, "    Observed: {observed:.1} s ({limit})");
         }
@@ -116,10 +157,17 @@ mod tests {
         let report = Report {
             findings: Vec::new(),
             requests_examined: 2,
+            winhttp_events: true,
         };
         assert_eq!(
             render_text(&report),
             "No WinHTTP failure found (2 WinHTTP requests examined).\n"
         );
+        let none = Report {
+            findings: Vec::new(),
+            requests_examined: 0,
+            winhttp_events: false,
+        };
+        assert!(render_text(&none).starts_with("No WinHTTP events in this trace"));
     }
 }

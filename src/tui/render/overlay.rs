@@ -219,7 +219,7 @@ pub fn render_view(
                     Row::new(vec![
                         r.start_frame.to_string(),
                         for_terminal(&r.process).into_owned(),
-                        for_terminal(r.target.as_deref().unwrap_or("-")).into_owned(),
+                        for_terminal(&request_cell(r)).into_owned(),
                         format!("{:.3} s", r.duration_secs),
                         outcome,
                     ])
@@ -232,9 +232,24 @@ pub fn render_view(
                 Constraint::Length(11),
                 Constraint::Fill(2),
             ];
-            let header =
-                Row::new(["Frame", "Process", "Target", "Duration", "Outcome"]).style(theme.header);
+            let header = Row::new(["Frame", "Process", "Request", "Duration", "Outcome"])
+                .style(theme.header);
             frame.render_widget(Table::new(rows, widths).header(header), inner);
         }
+    }
+}
+
+/// `GET /reports/export.aspx -> web02.contoso.local (10.0.0.22:80)`, as much as is known.
+fn request_cell(r: &crate::analysis::correlate::Request) -> String {
+    let line = match (&r.verb, &r.path) {
+        (Some(verb), Some(path)) => Some(format!("{verb} {path}")),
+        (None, Some(path)) => Some(path.clone()),
+        _ => None,
+    };
+    match (line, r.backend.display()) {
+        (Some(line), Some(backend)) => format!("{line} -> {backend}"),
+        (Some(line), None) => line,
+        (None, Some(backend)) => backend,
+        (None, None) => r.target.clone().unwrap_or_else(|| "-".to_string()),
     }
 }

@@ -580,3 +580,19 @@ fn a_failed_full_index_keeps_the_preview() {
     assert!(app.preview_only && !app.busy());
     assert!(matches!(&app.message, Some(Message::Error(m)) if m.contains("read error")));
 }
+
+#[test]
+fn a_command_line_filter_applies_on_load_and_esc_clears_it() {
+    let mut app = App::loading("t.etl", Rect::new(0, 0, 80, 24), true);
+    app.initial_filter = Some("Level == 2".to_string());
+    let session = fixtures::session(fixtures::small_trace());
+    on_outcome(&mut app, Outcome::Loaded(Ok(session)));
+    run_jobs(&mut app);
+    assert_eq!(app.filter.applied, "Level == 2");
+    assert_eq!(app.filter.input.text(), "Level == 2");
+    let filtered = app.rows.len();
+    assert!(filtered > 0);
+    update(&mut app, Action::Cancel);
+    assert!(app.filter.applied.is_empty());
+    assert!(app.rows.len() > filtered);
+}

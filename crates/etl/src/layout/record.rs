@@ -6,17 +6,29 @@ use super::{LayoutError, fixed, u16_at};
 /// The kinds of trace header a record can start with (`TRACE_HEADER_TYPE_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HeaderKind {
+    /// Type 0x01: `SYSTEM_TRACE_HEADER` (0x20 bytes), 4-byte payload pointers.
     System32,
+    /// Type 0x02: `SYSTEM_TRACE_HEADER` (0x20 bytes), 8-byte payload pointers.
     System64,
+    /// Type 0x03: compact `SYSTEM_TRACE_HEADER` without CPU times (0x18 bytes), 4-byte pointers.
     Compact32,
+    /// Type 0x04: compact `SYSTEM_TRACE_HEADER` without CPU times (0x18 bytes), 8-byte pointers.
     Compact64,
+    /// Type 0x0A: classic `EVENT_TRACE_HEADER` (0x30 bytes), 4-byte pointers.
     FullHeader32,
+    /// Type 0x14: classic `EVENT_TRACE_HEADER` (0x30 bytes), 8-byte pointers.
     FullHeader64,
+    /// Type 0x0B: `EVENT_INSTANCE_GUID_HEADER` (0x48 bytes), 4-byte pointers.
     Instance32,
+    /// Type 0x15: `EVENT_INSTANCE_GUID_HEADER` (0x48 bytes), 8-byte pointers.
     Instance64,
+    /// Type 0x10: `PERFINFO_TRACE_HEADER` (0x10 bytes, no thread or process id), 4-byte pointers.
     Perfinfo32,
+    /// Type 0x11: `PERFINFO_TRACE_HEADER` (0x10 bytes, no thread or process id), 8-byte pointers.
     Perfinfo64,
+    /// Type 0x12: `EVENT_HEADER` (0x50 bytes) written by a 32-bit (WOW64) process.
     EventHeader32,
+    /// Type 0x13: `EVENT_HEADER` (0x50 bytes) written by a 64-bit process.
     EventHeader64,
     /// WPP / TraceMessage record (top byte 0x90).
     Message,
@@ -111,6 +123,8 @@ impl HeaderKind {
         )
     }
 
+    /// Whether this is a marker-first kernel header (SYSTEM, COMPACT, PERFINFO): `Size` at +4,
+    /// `HookId` at +6, extension bytes announced by the version word.
     pub fn is_kernel(self) -> bool {
         self.size_at_offset_4()
     }
@@ -121,11 +135,13 @@ impl HeaderKind {
 pub enum Marker {
     /// 0xFFFFFFFF filler: no more records in this buffer.
     EndOfBuffer,
+    /// A trace header of this kind (top byte 0xC0 with a known type, or 0x90 for WPP).
     Record(HeaderKind),
     /// Something that is no known record kind.
     Unknown(u32),
 }
 
+/// Classifies a record by its first four bytes read as a little-endian u32.
 pub fn classify_marker(marker: u32) -> Marker {
     if marker == u32::MAX {
         return Marker::EndOfBuffer;
@@ -158,7 +174,10 @@ pub fn classify_marker(marker: u32) -> Marker {
 /// The minimum a walk needs from a record: kind, declared size, raw timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordPrefix {
+    /// Header kind, from the marker.
     pub kind: HeaderKind,
+    /// `Size`: the whole record in bytes (header, extensions and payload), without the padding
+    /// to 8.
     pub size: u16,
     /// Raw timestamp, `None` for WPP messages without one and error records.
     pub timestamp: Option<i64>,
@@ -167,17 +186,26 @@ pub struct RecordPrefix {
 /// Problems with a record's framing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordFault {
+    /// The record's fixed header did not fit the bytes.
     Layout(LayoutError),
+    /// The first four bytes (little-endian u32) are no known record marker, or the 0xFFFFFFFF
+    /// filler.
     UnknownMarker(u32),
     /// Declared size smaller than the fixed header (or its extensions).
     SizeTooSmall {
+        /// Kind of the record.
         kind: HeaderKind,
+        /// Declared `Size`.
         size: u16,
+        /// Bytes the header needs: the fixed length plus kernel extensions, or up to the end of
+        /// the WPP timestamp item.
         min: usize,
     },
     /// Declared size runs past the end of the buffer's valid data.
     SizeBeyondBuffer {
+        /// Declared `Size`.
         size: u16,
+        /// Bytes of valid data left in the buffer from the record's start.
         remaining: usize,
     },
 }
@@ -207,12 +235,20 @@ pub fn kernel_header_extension_len(version_word: u16) -> usize {
     pebs + pmc
 }
 
+/// `OptionFlags` TRACE_MESSAGE_SEQUENCE: a u32 sequence number item follows the header.
 pub const WPP_SEQUENCE: u16 = 0x0001;
+/// `OptionFlags` TRACE_MESSAGE_GUID: a 16-byte message GUID item follows.
 pub const WPP_GUID: u16 = 0x0002;
+/// `OptionFlags` TRACE_MESSAGE_COMPONENTID: a u32 component id item follows (instead of a
+/// GUID).
 pub const WPP_COMPONENT_ID: u16 = 0x0004;
+/// `OptionFlags` TRACE_MESSAGE_TIMESTAMP: a u64 raw timestamp item follows.
 pub const WPP_TIMESTAMP: u16 = 0x0008;
+/// `OptionFlags` TRACE_MESSAGE_SYSTEMINFO: a u32 ThreadId and a u32 ProcessId item follow.
 pub const WPP_SYSTEM_INFO: u16 = 0x0020;
+/// `OptionFlags` TRACE_MESSAGE_POINTER32: no item; the arguments use 4-byte pointers.
 pub const WPP_POINTER32: u16 = 0x0040;
+/// `OptionFlags` TRACE_MESSAGE_POINTER64: no item; the arguments use 8-byte pointers.
 pub const WPP_POINTER64: u16 = 0x0080;
 
 /// Reads the framing of the record at the start of `input` (which ends at the buffer's
