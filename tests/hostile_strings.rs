@@ -198,3 +198,108 @@ fn jsonl_is_valid_utf8_json_with_surrogates_escaped() {
     let message = events[2]["message"].as_str().unwrap();
     assert!(message.ends_with("\\u{DC00}x"), "{message}");
 }
+
+/// Text in C1 or a bidi override, which a terminal acts on: JSON allows them raw.
+fn is_c1_or_bidi(c: char) -> bool {
+    matches!(c, '\u{80}'..='\u{9F}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[test]
+fn jsonl_escapes_c1_and_bidi_controls_too() {
+    let (_dir, path) = written_trace();
+    let text = String::from_utf8(print(&path, "jsonl")).unwrap();
+    let raw: Vec<char> = text.chars().filter(|&c| is_c1_or_bidi(c)).collect();
+    assert!(raw.is_empty(), "raw C1/bidi in JSONL: {raw:?}");
+    assert!(
+        text.contains("\\u009b2J") && text.contains("\\u202etxt.exe"),
+        "{text}"
+    );
+    // Escaped, not removed: the values decode to what the trace holds.
+    let tl: serde_json::Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    let field = tl["fields"]["text"].as_str().unwrap();
+    assert!(
+        field.contains("c1 \u{9b}2J bidi \u{202e}txt.exe"),
+        "{field}"
+    );
+}
+
+/// stderr: no raw control from a trace (via a "did you mean" suggestion) or a file name.
+fn assert_inert(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr).into_owned();
+    let raw: Vec<char> = text.chars().filter(|&c| is_hostile(c)).collect();
+    assert!(raw.is_empty(), "raw controls {raw:?} on stderr:\n{text}");
+    text
+}
+
+#[test]
+fn suggestions_and_file_names_on_stderr_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = EtlWriter::new(WriterOptions {
+        buffer_size: 4096,
+        processors: 1,
+        ..WriterOptions::default()
+    });
+    // A field whose name resets the terminal (ESC c), offered as a "did you mean".
+    let traits = tl_traits("Evil\u{1b}cProv\u{202e}");
+    let meta = tl_metadata("E", &[("colour\u{1b}c", 2)]);
+    w.push_event(
+        0,
+        &EventRecord {
+            provider: PROVIDER,
+            id: 1,
+            level: 4,
+            timestamp: 1_000_100,
+            extended: vec![
+                (ext_type::PROV_TRAITS, &traits[..]),
+                (ext_type::EVENT_SCHEMA_TL, &meta[..]),
+            ],
+            payload: b"x\0",
+            ..EventRecord::default()
+        },
+    )
+    .unwrap();
+    let name = "evil\u{1b}]0;owned\u{7}\u{9b}2J.etl";
+    let path = dir.path().join(name);
+    std::fs::write(&path, w.finish()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_etlview"))
+        .arg(&path)
+        .args(["--print", "--filter", "colourc == 1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = assert_inert(&out.stderr);
+    assert!(text.contains("did you mean `colour\\u{001B}c`?"), "{text}");
+    // The file name in an error and in a damage warning.
+    let missing = dir.path().join(format!("missing-{name}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_etlview"))
+        .arg("info")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = assert_inert(&out.stderr);
+    assert!(
+        text.contains("missing-evil\\u{001B}]0;owned\\u{0007}\\u{009B}2J.etl"),
+        "{text}"
+    );
+    // The data buffer (after the 4 KiB header buffer) disowns its record: a damage warning.
+    let mut damaged = std::fs::read(&path).unwrap();
+    damaged[4096 + 0x30..4096 + 0x34].copy_from_slice(&0x48u32.to_le_bytes());
+    std::fs::write(&path, damaged).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_etlview"))
+        .arg("info")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = assert_inert(&out.stderr);
+    assert!(
+        text.contains("evil\\u{001B}]0;owned\\u{0007}\\u{009B}2J.etl: records_past_end_of_data"),
+        "{text}"
+    );
+}

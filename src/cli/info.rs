@@ -139,7 +139,9 @@ pub fn report(
             .filter(|i| {
                 matches!(
                     i.kind,
-                    etl::IssueKind::BadBufferHeader | etl::IssueKind::DecompressionFailed
+                    etl::IssueKind::BadBufferHeader
+                        | etl::IssueKind::DecompressionFailed
+                        | etl::IssueKind::ExpansionBudgetExceeded
                 )
             })
             .count(),
@@ -148,7 +150,10 @@ pub fn report(
             .filter(|i| {
                 matches!(
                     i.kind,
-                    etl::IssueKind::BadRecord | etl::IssueKind::TrailingGarbage
+                    etl::IssueKind::BadRecord
+                        | etl::IssueKind::TrailingGarbage
+                        | etl::IssueKind::FillerBeforeEndOfData
+                        | etl::IssueKind::RecordsPastEndOfData
                 )
             })
             .count(),

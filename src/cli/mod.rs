@@ -5,6 +5,7 @@ mod case;
 mod info;
 mod parquet;
 mod stdin;
+mod streams;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -181,19 +182,24 @@ pub enum Outcome {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let outcome = run(cli);
+    streams::remove_stdin_copies();
+    match outcome {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::NothingMatched) => ExitCode::from(1),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // The reader of our standard output went away (`etlview FILE | head`): decided on
+        // the error kind of the write, never on the message text.
+        Err(_) if streams::stdout_broken() => ExitCode::SUCCESS,
         Err(CliError(msg)) => {
-            eprintln!("etlview: error: {msg}");
+            // Messages quote file names, filters and trace text: nothing raw reaches the
+            // terminal, but their line breaks (a filter's caret line) stay.
+            eprintln!(
+                "etlview: error: {}",
+                etl::sanitize::for_terminal_lines(&msg)
+            );
             ExitCode::from(2)
         }
     }
-}
-
-fn is_broken_pipe(e: &CliError) -> bool {
-    e.0.contains("Broken pipe")
 }
 
 fn run(cli: Cli) -> Result<Outcome, CliError> {
@@ -253,6 +259,9 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
     }
 }
 
+/// Damage reports printed one by one on stderr before the summary line.
+const ISSUES_SHOWN: usize = 5;
+
 /// The files named on the command line, a folder standing for every `.etl` file in it
 /// (sorted by name), `-` for standard input. An empty folder is an error that says so.
 pub fn inputs(paths: &[PathBuf]) -> Result<stdin::Inputs, CliError> {
@@ -262,6 +271,11 @@ pub fn inputs(paths: &[PathBuf]) -> Result<stdin::Inputs, CliError> {
 pub(super) fn expand_folders(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for path in paths {
+        if path.as_os_str() == "-" {
+            // A trace piped in: copied to a temporary file (mapped like any other).
+            files.push(streams::stdin_copy()?);
+            continue;
+        }
         if !path.is_dir() {
             files.push(path.clone());
             continue;
@@ -299,29 +313,54 @@ pub(crate) fn open(files: &[PathBuf], decode: &DecodeArgs) -> Result<Timeline, C
         let issues = source.trace().issues();
         if !issues.is_empty() {
             let bytes: usize = issues.iter().map(|i| i.skipped_bytes).sum();
+            for issue in issues.iter().take(ISSUES_SHOWN) {
+                eprintln!(
+                    "etlview: warning: {}: {} {}",
+                    shown(&source.meta.path),
+                    issue.kind.name(),
+                    etl::sanitize::for_terminal(&issue.to_string())
+                );
+            }
             eprintln!(
-                "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes); see `etlview info` for offsets",
+                "etlview: warning: {}: {} damaged region(s) skipped ({bytes} bytes){}; see `etlview info` for offsets",
                 shown(&source.meta.path),
-                issues.len()
+                issues.len(),
+                if issues.len() > ISSUES_SHOWN {
+                    format!(", {} more not shown", issues.len() - ISSUES_SHOWN)
+                } else {
+                    String::new()
+                }
             );
         }
     }
     Ok(session)
 }
 
+/// Fails when an input shrank while it was read: what was read is incomplete.
+fn check_intact(session: &Timeline) -> Result<(), CliError> {
+    for source in session.sources() {
+        source.trace().check_intact()?;
+    }
+    Ok(())
+}
+
 fn run_info(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
+    let mut out = streams::stdout()?;
     let session = open(files, decode)?;
     let reports = info::reports_for_timeline(&session);
-    let mut out = io::stdout().lock();
+    check_intact(&session)?;
     match (json, reports.as_slice()) {
-        (true, [one]) => serde_json::to_writer_pretty(&mut out, one)?,
-        (true, _) => serde_json::to_writer_pretty(&mut out, &info::Combined::of(&reports))?,
+        (true, [one]) => crate::export::json::to_writer_pretty(&mut out, one)?,
+        (true, _) => {
+            crate::export::json::to_writer_pretty(&mut out, &info::Combined::of(&reports))?
+        }
         (false, [one]) => out.write_all(info::render_text(one).as_bytes())?,
         (false, _) => out.write_all(info::render_combined(&reports).as_bytes())?,
     }
     if json {
         writeln!(out)?;
     }
+    out.flush()?;
     Ok(Outcome::Ok)
 }
 
@@ -344,11 +383,12 @@ fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
             .map(|()| Outcome::Ok)
             .map_err(|e| CliError(format!("{e:#}")));
     }
+    let out = io::BufWriter::with_capacity(1 << 16, streams::stdout()?);
     let session = open(files, &args.decode)?;
-    let out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let compiled = compile_filter(&session, args.filter.as_deref())?;
     let keep = |e: etl::Event<'_>| compiled.as_ref().is_none_or(|c| c.matches(&session, e));
     let matched = crate::export::write_rows(&session, args.format, out, &keep, &|_| {})?;
+    check_intact(&session)?;
     if compiled.is_some() {
         eprintln!("etlview: {matched} of {} events matched", session.len());
     }
@@ -396,7 +436,7 @@ fn run_fields(pattern: Option<&str>, json: bool) -> Result<Outcome, CliError> {
 
 fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
     use decode::errors;
-    let mut out = io::stdout().lock();
+    let mut out = streams::stdout()?;
     let mut any = false;
     let mut all = serde_json::Map::new();
     for code in codes {
@@ -420,9 +460,10 @@ fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
         }
     }
     if json {
-        serde_json::to_writer_pretty(&mut out, &all)?;
+        crate::export::json::to_writer_pretty(&mut out, &all)?;
         writeln!(out)?;
     }
+    out.flush()?;
     Ok(if any {
         Outcome::Ok
     } else {
@@ -463,7 +504,7 @@ pub(crate) fn format_for(path: &Path, format: Option<Format>) -> Result<Format, 
         "parquet" => Ok(Format::Parquet),
         _ => Err(CliError(format!(
             "cannot tell the format of {} from its extension: use .txt, .csv, .jsonl, .etl, .pcapng (or .pcap), .parquet or pass --format",
-            path.display()
+            shown(path)
         ))),
     }
 }
@@ -550,7 +591,8 @@ fn run_export(
                 )));
             }
             let mut out = io::BufWriter::new(&mut sink);
-            let stats = crate::packet::write_pcapng(&frames, &mut out)?;
+            let notes = damage_notes(&session);
+            let stats = crate::packet::write_pcapng_with_notes(&frames, &notes, &mut out)?;
             out.flush()?;
             drop(out);
             matched = stats.frames as usize;
@@ -570,17 +612,18 @@ fn run_export(
     if matched == 0 && compiled.is_some() && !to_stdout {
         eprintln!(
             "etlview: no event matched the filter; {} not written",
-            output.display()
+            shown(output)
         );
         return Ok(Outcome::NothingMatched);
     }
+    check_intact(&session)?;
     if let Some(pending) = pending {
         pending.commit()?;
     }
     let output_name = if to_stdout {
         "standard output".to_string()
     } else {
-        output.display().to_string()
+        shown(output)
     };
     let skipped = session.issue_count();
     eprintln!(
@@ -609,21 +652,25 @@ pub(crate) fn progress_bar(total: u64) -> indicatif::ProgressBar {
 
 fn run_diagnose(files: &[PathBuf], json: bool, decode: &DecodeArgs) -> Result<Outcome, CliError> {
     use crate::analysis::diagnose;
+    let mut out = streams::stdout()?;
     let session = open(files, decode)?;
     let report = diagnose::diagnose(&session);
+    check_intact(&session)?;
     if !has_winhttp_events(&session) {
         // Packets alone can still show a failure (the report then has findings).
         eprintln!(
             "etlview: no WinHTTP or WebIO events in this trace: diagnose reads Microsoft-Windows-WinHttp and Microsoft-Windows-WebIO events (capture them with `netsh trace start scenario=InternetClient_dbg`, or the providers by name)"
         );
     }
-    let mut out = io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        crate::export::json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        out.write_all(diagnose::render_text(&report).as_bytes())?;
+        // The findings quote trace text (URLs, messages): no raw control reaches the terminal.
+        let text = diagnose::render_text(&report);
+        out.write_all(etl::sanitize::for_terminal_lines(&text).as_bytes())?;
     }
+    out.flush()?;
     Ok(if report.findings.is_empty() {
         Outcome::NothingMatched
     } else {
@@ -641,4 +688,21 @@ fn has_winhttp_events(session: &Timeline) -> bool {
             })
         })
     })
+}
+
+/// One line per damaged region of the inputs, for the formats with room for notes.
+fn damage_notes(session: &Timeline) -> Vec<String> {
+    session
+        .sources()
+        .iter()
+        .flat_map(|source| {
+            source.trace().issues().iter().map(|i| {
+                format!(
+                    "etlview: input damage: {}: {} {i}",
+                    shown(&source.meta.path),
+                    i.kind.name()
+                )
+            })
+        })
+        .collect()
 }

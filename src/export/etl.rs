@@ -30,13 +30,19 @@ pub fn filtered_etl(
     mut keep: impl FnMut(&Event) -> bool,
 ) -> Result<(Vec<u8>, EtlExportSummary), etl::writer::RecordTooLarge> {
     let compress = trace.buffers().iter().any(|b| b.is_compressed());
-    let options = match trace.logfile() {
+    // Every processor the buffers name keeps its number, even when a damaged header states
+    // fewer processors (the writer would fold the others onto the first ones).
+    let processors_seen = trace
+        .buffers()
+        .iter()
+        .map(|b| b.header.processor().saturating_add(1))
+        .max()
+        .unwrap_or(1);
+    let mut options = match trace.logfile() {
         Some(l) => WriterOptions::from_logfile(l, trace.anchor_raw(), compress),
-        None => WriterOptions {
-            compress,
-            ..WriterOptions::default()
-        },
+        None => unknown_session(trace.anchor_raw(), compress),
     };
+    options.processors = options.processors.max(processors_seen);
     let mut kept = Vec::new();
     let mut context = 0;
     let mut needed: HashSet<(Uuid, u16, u8)> = HashSet::new();
@@ -102,5 +108,36 @@ pub fn filtered_etl(
     }
     summary.kept_events = kept.iter().filter(|(_, selected)| *selected).count();
     summary.context_records = context;
+    // The damage of the input travels with the copy: BuffersLost counts the input's lost
+    // buffers plus the buffers and regions this reader had to skip.
+    let skipped = trace
+        .issues()
+        .iter()
+        .filter(|i| i.skipped_bytes > 0 || i.kind == etl::IssueKind::MissingBuffers)
+        .count();
+    let lost = trace.logfile().map_or(0, |l| l.buffers_lost);
+    writer.set_buffers_lost(lost.saturating_add(u32::try_from(skipped).unwrap_or(u32::MAX)));
     Ok((writer.finish(), summary))
+}
+
+/// Writer options for a trace whose header record is missing: nothing is invented. Names,
+/// start time, clock and OS version stay empty or zero ("unknown"), as in the input; only the
+/// layout fields a reader needs (buffer size, pointer size) are set.
+fn unknown_session(anchor_raw: i64, compress: bool) -> WriterOptions {
+    WriterOptions {
+        processors: 1,
+        start_time: 0,
+        start_qpc: anchor_raw,
+        perf_freq: 0,
+        logger_name: String::new(),
+        log_file_name: String::new(),
+        os_version: (0, 0, 0),
+        log_file_mode: 0,
+        events_lost: 0,
+        compress,
+        clock_type: 0,
+        cpu_speed_mhz: 0,
+        timezone_bias_minutes: 0,
+        ..WriterOptions::default()
+    }
 }

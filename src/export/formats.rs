@@ -81,7 +81,7 @@ impl<W: Write> RowWriter<W> {
                 })
             }
             (Format::Jsonl, _, Some(out)) => {
-                serde_json::to_writer(&mut *out, row).map_err(io::Error::other)?;
+                super::json::to_writer(&mut *out, row).map_err(io::Error::other)?;
                 out.write_all(b"\n")
             }
             (_, _, Some(out)) => writeln!(out, "{}", text_line(row)),
@@ -149,8 +149,9 @@ fn write_csv_record<W: Write>(
     csv.write_field(cell(&d.message).as_ref())?;
     csv.write_field(d.decoded_by.unwrap_or(""))?;
     json.clear();
+    // C1 and bidi controls escaped as in JSONL (export::json).
     if let Some(f) = &d.fields
-        && serde_json::to_writer(&mut *json, f).is_err()
+        && super::json::to_writer(&mut *json, f).is_err()
     {
         json.clear();
     }

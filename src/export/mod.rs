@@ -2,6 +2,7 @@
 
 pub mod etl;
 pub mod formats;
+pub mod json;
 pub mod many;
 pub mod output;
 pub mod parallel;

@@ -61,9 +61,60 @@ impl PartialEq for RowFields {
     }
 }
 
+impl RowFields {
+    /// Names that are unique within the row: a name met again (TraceLogging allows two fields
+    /// of one name) becomes `name#2`, `name#3`..., skipping any number another field already
+    /// uses, so that JSONL and CSV keep every value as text output does.
+    fn unique_names(&self) -> Option<Vec<std::borrow::Cow<'_, str>>> {
+        let names: Vec<&str> = self.iter().map(|(n, _)| n).collect();
+        let repeated = if names.len() <= 16 {
+            names
+                .iter()
+                .enumerate()
+                .any(|(i, n)| names[i + 1..].contains(n))
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(names.len());
+            !names.iter().all(|n| seen.insert(*n))
+        };
+        if !repeated {
+            return None;
+        }
+        let mut taken: std::collections::HashSet<String> =
+            names.iter().map(|n| n.to_string()).collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut unique = Vec::with_capacity(names.len());
+        for name in names {
+            if seen.insert(name) {
+                unique.push(std::borrow::Cow::Borrowed(name));
+                continue;
+            }
+            let mut k = 2;
+            let renamed = loop {
+                let candidate = format!("{name}#{k}");
+                if !taken.contains(&candidate) {
+                    break candidate;
+                }
+                k += 1;
+            };
+            taken.insert(renamed.clone());
+            unique.push(std::borrow::Cow::Owned(renamed));
+        }
+        Some(unique)
+    }
+}
+
 impl Serialize for RowFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Fields(self.iter()).serialize_with_len(self.len(), serializer)
+        match self.unique_names() {
+            None => Fields(self.iter()).serialize_with_len(self.len(), serializer),
+            Some(names) => Fields(
+                names
+                    .iter()
+                    .map(|n| n.as_ref())
+                    .zip(self.iter().map(|(_, v)| v)),
+            )
+            .serialize_with_len(names.len(), serializer),
+        }
     }
 }
 

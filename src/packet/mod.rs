@@ -26,7 +26,7 @@ pub use dns::{DnsAnswer, DnsData, DnsMessage, DnsQuestion};
 pub use fields::{Conversation, FieldValue, conversations, field_values, has_protocol};
 pub use frames::{NDIS_PROVIDER, PKTMON_PROVIDER, frame_of, frames};
 pub use http::HttpLine;
-pub use pcapng::{PcapStats, write_pcapng};
+pub use pcapng::{PcapStats, write_pcapng, write_pcapng_with_notes};
 pub use summary::{Summary, summarize};
 pub use tls::TlsInfo;
 

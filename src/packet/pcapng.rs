@@ -46,8 +46,18 @@ pub struct PcapStats {
 
 /// Writes `frames` as a pcapng file to `out` (buffered internally; flushed at the end).
 pub fn write_pcapng(frames: &[Frame], out: &mut impl Write) -> io::Result<PcapStats> {
+    write_pcapng_with_notes(frames, &[], out)
+}
+
+/// [`write_pcapng`] with `notes` (the damage of the input, say) as comments of the section
+/// header, where Wireshark shows them (Statistics > Capture File Properties).
+pub fn write_pcapng_with_notes(
+    frames: &[Frame],
+    notes: &[String],
+    out: &mut impl Write,
+) -> io::Result<PcapStats> {
     let mut w = BufWriter::with_capacity(256 * 1024, out);
-    write_section_header(&mut w)?;
+    write_section_header(&mut w, notes)?;
     let mut interfaces: HashMap<(Source, u32, Media), u32> = HashMap::new();
     let mut stats = PcapStats::default();
     let mut block = Vec::with_capacity(128);
@@ -112,7 +122,10 @@ fn close_block(block: &mut Vec<u8>) -> io::Result<()> {
     Ok(())
 }
 
-fn write_section_header(w: &mut impl Write) -> io::Result<()> {
+/// Comments kept in one section header (an option holds at most 64 KiB).
+const MAX_NOTES: usize = 100;
+
+fn write_section_header(w: &mut impl Write, notes: &[String]) -> io::Result<()> {
     let mut block = Vec::with_capacity(64);
     block.extend_from_slice(&SECTION_HEADER.to_le_bytes());
     block.extend_from_slice(&[0; 4]);
@@ -122,6 +135,17 @@ fn write_section_header(w: &mut impl Write) -> io::Result<()> {
     block.extend_from_slice(&(-1i64).to_le_bytes()); // section length not given
     let app = format!("etlview {}", env!("CARGO_PKG_VERSION"));
     push_option(&mut block, SHB_USERAPPL, app.as_bytes());
+    for note in notes.iter().take(MAX_NOTES) {
+        let bytes = note.as_bytes();
+        push_option(&mut block, OPT_COMMENT, &bytes[..bytes.len().min(4096)]);
+    }
+    if notes.len() > MAX_NOTES {
+        let more = format!(
+            "etlview: {} more damage note(s) not shown",
+            notes.len() - MAX_NOTES
+        );
+        push_option(&mut block, OPT_COMMENT, more.as_bytes());
+    }
     push_option(&mut block, OPT_END, &[]);
     close_block(&mut block)?;
     w.write_all(&block)

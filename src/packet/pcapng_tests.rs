@@ -187,3 +187,42 @@ proptest::proptest! {
         proptest::prop_assert_eq!(stats.payload_bytes, lens.iter().sum::<usize>() as u64);
     }
 }
+
+/// The options of a section header body (after its 16 fixed bytes): (code, value).
+fn options(body: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut at = 16;
+    while at + 4 <= body.len() {
+        let code = u16_at(body, at);
+        let len = usize::from(u16_at(body, at + 2));
+        out.push((code, body[at + 4..at + 4 + len].to_vec()));
+        at += 4 + len.div_ceil(4) * 4;
+        if code == OPT_END {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn damage_notes_become_section_comments() {
+    let notes = vec![
+        "etlview: input damage: bad_record at file offset 0x1048".to_string(),
+        "etlview: input damage: missing_buffers at file offset 0x9000".to_string(),
+    ];
+    let mut file = Vec::new();
+    write_pcapng_with_notes(&[], &notes, &mut file).unwrap();
+    let all = blocks(&file);
+    let comments: Vec<String> = options(all[0].1)
+        .into_iter()
+        .filter(|(code, _)| *code == OPT_COMMENT)
+        .map(|(_, v)| String::from_utf8(v).unwrap())
+        .collect();
+    assert_eq!(comments, notes);
+    // Without notes the header is as before.
+    assert!(
+        options(write(&[]).0.as_slice().get(8..).unwrap())
+            .iter()
+            .all(|(code, _)| *code != OPT_COMMENT)
+    );
+}

@@ -116,6 +116,13 @@ fn event_loop(
         if app.quit {
             return Ok(());
         }
+        // The file shrank under the viewer: what it shows is no longer the file. Leave (the
+        // terminal is restored on return) and say so.
+        if let Some(session) = &app.session {
+            for source in session.sources() {
+                source.trace().check_intact()?;
+            }
+        }
         let wait = if busy { BUSY_REFRESH } else { IDLE_POLL };
         if event::poll(wait)? {
             // Handle everything queued before drawing again (fast typing, wheel bursts).

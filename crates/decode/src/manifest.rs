@@ -407,7 +407,15 @@ fn read_definition_file(path: &Path, label: &str) -> Result<String, ManifestErro
         path: label.to_string(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io_error)?.len();
+    let meta = std::fs::metadata(path).map_err(io_error)?;
+    if !meta.is_file() {
+        // Reading a FIFO would block until a writer comes; a device may never end.
+        return Err(io_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or socket named like a definition file); skipped",
+        )));
+    }
+    let size = meta.len();
     if size > MAX_FILE_BYTES {
         return Err(ManifestError::TooLarge {
             path: label.to_string(),

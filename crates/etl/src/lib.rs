@@ -4,9 +4,13 @@
 #![doc = include_str!("../README.md")]
 
 pub mod clock;
+pub mod damage;
 pub mod event;
+mod input;
 pub mod kernel_groups;
 pub mod layout;
+#[cfg(unix)]
+mod mapguard;
 pub mod sanitize;
 pub mod trace;
 pub mod walk;

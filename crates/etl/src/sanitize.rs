@@ -44,6 +44,16 @@ fn is_printable_ascii(bytes: &[u8]) -> bool {
     blocks.remainder().iter().all(|&b| printable(b))
 }
 
+/// [`for_terminal`] for text of several lines (a report, an error with a caret line): line
+/// breaks stay, everything else hostile is escaped.
+pub fn for_terminal_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_hostile(c)) {
+        return Cow::Borrowed(s);
+    }
+    let lines: Vec<Cow<'_, str>> = s.split('\n').map(for_terminal).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
 /// Makes a CSV cell safe to open in a spreadsheet: cells beginning with `= + - @` (or a tab or
 /// carriage return) are prefixed with `'` so they are not evaluated as formulas; hostile
 /// characters are escaped as for the terminal.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::clock::Clock;
+use super::damage;
 use super::event::{Event, Header};
 use super::layout::{self, BUFFER_HEADER_LEN, HeaderKind, LogfileHeader};
 use super::walk::{self, Buffer, Issue};
@@ -18,6 +19,18 @@ pub enum OpenError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "cannot read {path}: it is {what}, not a regular file. A trace is mapped into memory, so it must be a regular file: copy it into one first (or pipe it to `etlview -`, which reads standard input into a temporary file)"
+    )]
+    NotRegular { path: PathBuf, what: &'static str },
+    #[error(
+        "cannot read {path}: it reports a size of 0 but has content (a /proc or /sys file?). A trace must be a regular file: copy it into one first"
+    )]
+    NoSize { path: PathBuf },
+    #[error(
+        "the file was truncated while being read: {path} shrank under the reader (another process cut or rewrote it), so what was read is incomplete. Open it again once it is complete"
+    )]
+    TruncatedWhileReading { path: PathBuf },
     #[error(
         "{what} is not an ETL trace: {reason}. An .etl file starts with a 72-byte buffer header followed by the EventTrace header record; check that the file is a complete ETW trace (not a .cab, .zip or .etlgz: extract it first)"
     )]
@@ -38,18 +51,44 @@ pub struct OpenOptions<'p> {
 /// Files up to this size are mapped with their pages read in at once.
 const POPULATE_LIMIT: u64 = 2 << 30;
 
-/// The file's bytes: memory-mapped, or owned (tests, generated traces).
+/// The file's bytes: memory-mapped (with the guard that survives its truncation), or owned
+/// (tests, generated traces).
 enum FileBytes {
-    Mapped(memmap2::Mmap),
+    Mapped(memmap2::Mmap, Option<MapGuard>),
     Owned(Vec<u8>),
 }
 
 impl FileBytes {
     fn as_slice(&self) -> &[u8] {
         match self {
-            FileBytes::Mapped(m) => m,
+            FileBytes::Mapped(m, _) => m,
             FileBytes::Owned(v) => v,
         }
+    }
+
+    fn truncated(&self) -> bool {
+        match self {
+            FileBytes::Mapped(_, Some(guard)) => guard.truncated(),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(unix)]
+use super::mapguard::MapGuard;
+
+/// Without SIGBUS, nothing to guard.
+#[cfg(not(unix))]
+#[derive(Debug)]
+struct MapGuard;
+
+#[cfg(not(unix))]
+impl MapGuard {
+    fn watch(_: &[u8]) -> MapGuard {
+        MapGuard
+    }
+    fn truncated(&self) -> bool {
+        false
     }
 }
 
@@ -99,8 +138,7 @@ impl Trace {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let (file, len) = super::input::open_regular(path)?;
         let bytes = if len == 0 {
             FileBytes::Owned(Vec::new())
         } else {
@@ -111,9 +149,12 @@ impl Trace {
                 options.populate();
             }
             // SAFETY: the map is read-only and private to this process. If another process
-            // truncates the file while we read it, accesses past the new end fault (SIGBUS);
-            // that is the documented limit of mmap, accepted here as for every mmap reader.
-            FileBytes::Mapped(unsafe { options.map(&file) }.map_err(io)?)
+            // truncates the file while we read it, accesses past the new end fault (SIGBUS):
+            // the guard maps zeros there instead and records it (see `mapguard`), and
+            // `index` and callers report "the file was truncated while being read".
+            let map = unsafe { options.map(&file) }.map_err(io)?;
+            let guard = MapGuard::watch(&map);
+            FileBytes::Mapped(map, Some(guard))
         };
         Self::index(
             bytes,
@@ -169,6 +210,20 @@ impl Trace {
             last_end >= limit && last_end.saturating_add(BUFFER_HEADER_LEN) <= file.len();
         let preview_of = stopped_early.then_some(limit);
         issues.retain(|i| i.file_offset < limit);
+        issues.extend(damage::duplicate_buffers(file, &buffers));
+        match &first {
+            Ok((header, _)) => issues.extend(damage::missing_buffers(
+                header,
+                buffers.len(),
+                last_end.min(file.len()),
+                preview_of.is_some() || options.prefix_bytes.is_some(),
+            )),
+            Err(e) => issues.push(damage::missing_header_record(&e.reason_text())),
+        }
+        issues.extend(damage::apply_expansion_budget(
+            &mut buffers,
+            damage::expansion_budget(file.len()),
+        ));
 
         // Progress: each of the two passes below accounts for half of every buffer's bytes.
         let to_index: u64 = buffers
@@ -250,6 +305,11 @@ impl Trace {
             index.sort_by_key(|e| e.timestamp);
         }
         issues.sort_by_key(|i| i.file_offset);
+        if bytes.truncated() {
+            return Err(OpenError::TruncatedWhileReading {
+                path: path.unwrap_or_default(),
+            });
+        }
         Ok(Trace {
             bytes,
             path,
@@ -267,6 +327,23 @@ impl Trace {
     /// of the file were indexed.
     pub fn preview_of(&self) -> Option<usize> {
         self.preview_of
+    }
+
+    /// True once a read of the mapped file faulted because another process shrank the file:
+    /// the bytes read since are zeros, so anything derived from them is incomplete. Check it
+    /// after a pass over the events (export, info) and fail with [`Trace::check_intact`].
+    pub fn truncated_while_reading(&self) -> bool {
+        self.bytes.truncated()
+    }
+
+    /// `Err(TruncatedWhileReading)` when [`Trace::truncated_while_reading`].
+    pub fn check_intact(&self) -> Result<(), OpenError> {
+        if self.truncated_while_reading() {
+            return Err(OpenError::TruncatedWhileReading {
+                path: self.path.clone().unwrap_or_default(),
+            });
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -435,9 +512,10 @@ fn count_buffer(file: &[u8], index: u32, buffer: &mut Buffer) -> (usize, Vec<Iss
     if let Some(issue) = buffer.expand(file, index) {
         issues.push(issue);
     }
+    issues.extend(damage::records_past_end_of_data(file, index, buffer));
     let payload = buffer.payload(file);
     let mut count = 0usize;
-    let stop = walk::walk_records(payload, |_| count += 1);
+    let stop = walk::walk_valid_data(payload, |_| count += 1);
     if let Some((offset, kind, detail)) = stop {
         issues.push(Issue {
             kind,
@@ -461,7 +539,7 @@ fn fill_buffer(file: &[u8], index: u32, buffer: &Buffer, slots: &mut [IndexEntry
     let mut slots = slots.iter_mut();
     // Records without a timestamp (WPP without TIMESTAMP) keep their place after the previous one.
     let mut last = buffer.header.timestamp;
-    walk::walk_records(buffer.payload(file), |spot| {
+    walk::walk_valid_data(buffer.payload(file), |spot| {
         let timestamp = spot.timestamp.unwrap_or(last);
         last = timestamp;
         if let Some(slot) = slots.next() {

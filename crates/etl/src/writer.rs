@@ -123,6 +123,7 @@ pub struct EtlWriter {
     /// Open buffer payload per processor.
     open: Vec<Vec<u8>>,
     buffers_written: u32,
+    buffers_lost: u32,
     header_offset: usize,
 }
 
@@ -143,6 +144,7 @@ impl EtlWriter {
             options,
             out: Vec::new(),
             buffers_written: 0,
+            buffers_lost: 0,
             header_offset: 0,
         };
         let header_record = system_record(
@@ -343,6 +345,12 @@ impl EtlWriter {
         self.buffers_written += 1;
     }
 
+    /// Sets the logfile header's BuffersLost: buffers the session (or, for a copy, its
+    /// damaged source) lost. Written by [`EtlWriter::finish`].
+    pub fn set_buffers_lost(&mut self, lost: u32) {
+        self.buffers_lost = lost;
+    }
+
     /// Flushes every open buffer and returns the file's bytes.
     pub fn finish(mut self) -> Vec<u8> {
         for slot in 0..self.open.len() {
@@ -352,6 +360,11 @@ impl EtlWriter {
         let at = self.header_offset + 0x24;
         if let Some(field) = self.out.get_mut(at..at + 4) {
             field.copy_from_slice(&self.buffers_written.to_le_bytes());
+        }
+        // BuffersLost (offset 0x114 of the 8-byte-pointer layout).
+        let at = self.header_offset + 0x114;
+        if let Some(field) = self.out.get_mut(at..at + 4) {
+            field.copy_from_slice(&self.buffers_lost.to_le_bytes());
         }
         self.out
     }

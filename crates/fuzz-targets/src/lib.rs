@@ -17,7 +17,9 @@ use etlview::filter;
 use etlview::packet::{self, Direction, Frame, Media, Source};
 use etlview::timeline::{Timeline, TimelineOptions};
 
+mod etl_damage;
 mod schema_gen;
+pub use etl_damage::etl_damage;
 use schema_gen::{ByteCursor, schema_from_bytes};
 
 /// Largest output length the XPRESS target asks for, so one input cannot demand gigabytes.

@@ -20,8 +20,9 @@ use fuzz_targets as fuzzing;
 type Entry = fn(&[u8]);
 
 /// Every target, by the name of its `fuzz/fuzz_targets/<name>.rs`.
-const TARGETS: [(&str, Entry); 10] = [
+const TARGETS: [(&str, Entry); 11] = [
     ("etl_file", fuzzing::etl_file),
+    ("etl_damage", fuzzing::etl_damage),
     ("xpress", fuzzing::xpress),
     ("record_headers", fuzzing::record_headers),
     ("tracelogging", fuzzing::tracelogging),

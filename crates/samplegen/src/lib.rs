@@ -151,7 +151,10 @@ pub fn scenarios() -> Vec<Scenario> {
 pub fn write_all(dir: &Path, force: bool) -> io::Result<Vec<PathBuf>> {
     let all = scenarios();
     let paths: Vec<PathBuf> = all.iter().map(|s| dir.join(s.file_name)).collect();
-    if !force && let Some(existing) = paths.iter().find(|p| p.exists()) {
+    // symlink_metadata: a dangling symlink exists too (writing "through" it would create its
+    // target outside `dir`).
+    let exists = |p: &PathBuf| p.symlink_metadata().is_ok();
+    if !force && let Some(existing) = paths.iter().find(|p| exists(p)) {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
             format!(
@@ -162,9 +165,38 @@ pub fn write_all(dir: &Path, force: bool) -> io::Result<Vec<PathBuf>> {
     }
     std::fs::create_dir_all(dir).map_err(|e| with_path(e, "creating", dir))?;
     for (scenario, path) in all.iter().zip(&paths) {
-        std::fs::write(path, (scenario.build)()).map_err(|e| with_path(e, "writing", path))?;
+        replace_file(dir, path, &(scenario.build)(), force)
+            .map_err(|e| with_path(e, "writing", path))?;
     }
     Ok(paths)
+}
+
+/// Writes `bytes` to a temporary file in `dir` and renames it to `path`: never through a
+/// symlink (the rename replaces the link itself), never half-written, and without `force`
+/// never over a file created meanwhile. A new file gets 0666 minus the umask; a replaced
+/// regular file keeps its mode.
+fn replace_file(dir: &Path, path: &Path, bytes: &[u8], force: bool) -> io::Result<()> {
+    use std::io::Write;
+    let replaced = path.symlink_metadata().ok().filter(|m| m.is_file());
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".samplegen-").suffix(".partial");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder.tempfile_in(dir)?;
+    if let Some(meta) = replaced {
+        temp.as_file().set_permissions(meta.permissions())?;
+    }
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    let persisted = if force {
+        temp.persist(path).map(drop)
+    } else {
+        temp.persist_noclobber(path).map(drop)
+    };
+    persisted.map_err(|e| e.error)
 }
 
 /// The same error, saying what was done to which path.

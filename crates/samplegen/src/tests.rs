@@ -444,3 +444,62 @@ fn large_trace_stops_at_tiny_limits_too() {
         assert!(trace.issues().is_empty());
     }
 }
+
+/// `generate-samples` never writes through a symlink (live or dangling), refuses to replace
+/// without `force`, and keeps a replaced file's mode; new files get 0666 minus the umask.
+#[cfg(unix)]
+#[test]
+fn writing_samples_never_follows_symlinks() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let outside = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<&str> = crate::scenarios().iter().map(|s| s.file_name).collect();
+    let target = outside.path().join("victim");
+    std::fs::write(&target, b"keep me").unwrap();
+    let dangling = outside.path().join("created-outside");
+    symlink(&target, dir.path().join(names[0])).unwrap();
+    symlink(&dangling, dir.path().join(names[1])).unwrap();
+    // Without force: both links count as existing files.
+    let refused = crate::write_all(dir.path(), false).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::AlreadyExists);
+    assert!(!dangling.exists());
+    std::fs::write(dir.path().join(names[2]), b"old").unwrap();
+    std::fs::set_permissions(
+        dir.path().join(names[2]),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    crate::write_all(dir.path(), true).unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    assert!(
+        !dangling.exists(),
+        "a file was created through a dangling link"
+    );
+    let replaced = dir.path().join(names[0]);
+    assert!(
+        !replaced
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(names[2]), 0o640, "a replaced file keeps its mode");
+    // New files: 0666 minus the umask (read it back from a file made the usual way).
+    let probe = dir.path().join("probe");
+    std::fs::write(&probe, b"").unwrap();
+    let usual = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(names[3]), usual);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty());
+}

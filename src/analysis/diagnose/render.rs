@@ -28,8 +28,11 @@ fn wrap(text: &str, indent: &str) -> String {
     out
 }
 
-/// The report as a support engineer's note.
+/// The report as a support engineer's note. Every text taken from the trace (title, process,
+/// target, explanation, evidence) is shown with its control characters and bidi overrides
+/// escaped, one line each: trace text never drives the terminal.
 pub fn render_text(report: &Report) -> String {
+    use etl::sanitize::for_terminal as t;
     let mut out = String::new();
     let examined = match report.requests_examined {
         1 => "1 WinHTTP request examined".to_string(),
@@ -54,8 +57,8 @@ pub fn render_text(report: &Report) -> String {
     let _ = writeln!(out, "{count} ({examined}).");
     for (number, finding) in report.findings.iter().enumerate() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "[{}] {}", number.saturating_add(1), finding.title);
-        let _ = writeln!(out, "    Process:  {}", finding.process);
+        let _ = writeln!(out, "[{}] {}", number.saturating_add(1), t(&finding.title));
+        let _ = writeln!(out, "    Process:  {}", t(&finding.process));
         let backend = crate::analysis::correlate::Backend {
             host: finding.backend_host.clone(),
             address: finding.backend_address.clone(),
@@ -68,20 +71,20 @@ pub fn render_text(report: &Report) -> String {
                 Some(crate::analysis::correlate::ConnectionUse::Reused) => ", reused connection",
                 None => "",
             };
-            let _ = writeln!(out, "    Back end: {backend}{connection}");
+            let _ = writeln!(out, "    Back end: {}{connection}", t(&backend));
         }
         if let Some(url) = &finding.url {
             let verb = finding.verb.as_deref().unwrap_or("?");
-            let _ = writeln!(out, "    Request:  {verb} {url}");
+            let _ = writeln!(out, "    Request:  {} {}", t(verb), t(url));
         } else if let Some(target) = &finding.target {
-            let _ = writeln!(out, "    Target:   {target}");
+            let _ = writeln!(out, "    Target:   {}", t(target));
         }
         for (name, value) in [
             ("X-ARR-LOG-ID", &finding.arr_log_id),
             ("X-Forwarded-For", &finding.forwarded_for),
         ] {
             if let Some(value) = value {
-                let _ = writeln!(out, "    {name}: {value}");
+                let _ = writeln!(out, "    {name}: {}", t(value));
             }
         }
         if let Some(observed) = finding.observed_secs {
@@ -110,7 +113,7 @@ pub fn render_text(report: &Report) -> String {
             let _ = writeln!(out, "    Browser:  got {status}");
         }
         let _ = writeln!(out);
-        out.push_str(&wrap(&finding.explanation, "    "));
+        out.push_str(&wrap(&t(&finding.explanation), "    "));
         let _ = writeln!(out);
         let _ = writeln!(out, "    Evidence:");
         let width = finding
@@ -123,7 +126,9 @@ pub fn render_text(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "      frame {:>width$}  {}  {}",
-                e.frame, e.time, e.line
+                e.frame,
+                t(&e.time),
+                t(&e.line)
             );
         }
     }

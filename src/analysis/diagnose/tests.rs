@@ -228,6 +228,37 @@ fn one_finding_per_failing_request() {
 }
 
 #[test]
+fn trace_text_in_the_report_cannot_drive_the_terminal() {
+    let story = scenarios::receive_timeout();
+    let mut report = diagnose(&story.session);
+    let hostile =
+        "\u{1b}[2J\u{1b}]52;c;cGF5bG9hZA==\u{7}\u{1b}]0;title\u{7}\u{202e}exe.txt\u{9b}2J\u{1b}c";
+    let finding = &mut report.findings[0];
+    finding.title.push_str(hostile);
+    finding.process.push_str(hostile);
+    finding.target = Some(format!("web01{hostile}\nsecond line"));
+    finding.url = Some(format!("http://web01{hostile}\nsecond line"));
+    finding.backend_host = Some(format!("host{hostile}"));
+    finding.arr_log_id = Some(hostile.to_string());
+    finding.explanation.push_str(hostile);
+    for e in &mut finding.evidence {
+        e.line.push_str(hostile);
+    }
+    let text = render_text(&report);
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c))
+        .collect();
+    assert!(raw.is_empty(), "raw controls {raw:?} in:\n{text}");
+    assert!(text.contains("\\u{001B}]52;c;"), "{text}");
+    assert!(text.contains("web01\\u{001B}[2J"), "{text}");
+    assert!(
+        !text.contains("\nsecond line"),
+        "a trace newline started a line"
+    );
+}
+
+#[test]
 fn report_serializes() {
     let story = scenarios::receive_timeout();
     let json = serde_json::to_value(diagnose(&story.session)).expect("serializes");

@@ -6,19 +6,27 @@ use super::{MIN_LONG_LENGTH, MIN_MATCH, XpressError};
 /// succeeds only if exactly `expected_len` bytes are produced.
 ///
 /// `out` never holds more than `expected_len` bytes. Its storage is reused, and the output area
-/// is allocated and zeroed up front, so the caller must bound `expected_len` (for ETL buffers:
-/// by a sane maximum buffer size). On error `out` holds the bytes produced before the failure.
+/// grows as output is produced (doubling, up to `expected_len`), so a stream that fails early
+/// costs in proportion to its input and what it produced, not to the size it claims. On error
+/// `out` holds the bytes produced before the failure.
 pub fn decompress(input: &[u8], expected_len: usize, out: &mut Vec<u8>) -> Result<(), XpressError> {
     // Old contents are only scratch space: every byte below the produced length is
     // overwritten and the rest is cut off, which saves zeroing a reused buffer.
-    out.truncate(expected_len);
-    out.try_reserve_exact(expected_len - out.len())
+    // More than any allocation can hold: fail now rather than after decoding up to there.
+    if isize::try_from(expected_len).is_err() {
+        return Err(XpressError::OutputAllocation {
+            expected: expected_len,
+        });
+    }
+    let start_len = expected_len.min(first_window(input.len()));
+    out.truncate(start_len);
+    out.try_reserve(start_len - out.len())
         .map_err(|_| XpressError::OutputAllocation {
             expected: expected_len,
         })?;
-    out.resize(expected_len, 0);
+    out.resize(start_len, 0);
     let mut produced = 0;
-    let decoded = decode_items(input, out, &mut produced);
+    let decoded = decode_items(input, out, expected_len, &mut produced);
     out.truncate(produced);
     decoded?;
     if produced == expected_len {
@@ -29,6 +37,26 @@ pub fn decompress(input: &[u8], expected_len: usize, out: &mut Vec<u8>) -> Resul
             expected: expected_len,
         })
     }
+}
+
+/// Output area allocated before decoding: enough for the usual ratios of ETL data (so that a
+/// real buffer rarely grows), small enough that a stream which fails early costs little.
+fn first_window(input_len: usize) -> usize {
+    input_len.saturating_mul(8).max(4 << 10)
+}
+
+/// Grows `out` so that `needed` bytes fit (doubling, capped at `expected`); the caller has
+/// checked `needed <= expected`.
+#[cold]
+fn grow(out: &mut Vec<u8>, needed: usize, expected: usize) -> Result<(), XpressError> {
+    let target = needed
+        .max(out.len().saturating_mul(2))
+        .saturating_add(2 * WIDE_COPY)
+        .min(expected);
+    out.try_reserve(target.saturating_sub(out.len()))
+        .map_err(|_| XpressError::OutputAllocation { expected })?;
+    out.resize(target, 0);
+    Ok(())
 }
 
 /// Reads `N` bytes at `offset`; a short read is an error naming `what`.
@@ -55,9 +83,13 @@ fn read_bytes<const N: usize>(
 const WIDE_COPY: usize = 16;
 
 /// Decodes items into `out` until the input ends, advancing `produced`; the caller checks the
-/// final length. `out.len()` is the expected output length.
-fn decode_items(input: &[u8], out: &mut [u8], produced: &mut usize) -> Result<(), XpressError> {
-    let expected = out.len();
+/// final length. `out` grows on demand up to `expected` bytes.
+fn decode_items(
+    input: &[u8],
+    out: &mut Vec<u8>,
+    expected: usize,
+    produced: &mut usize,
+) -> Result<(), XpressError> {
     let mut cursor = 0;
     // High half of a nibble byte whose low half an earlier match already consumed.
     let mut pending_high_nibble: Option<u8> = None;
@@ -79,6 +111,9 @@ fn decode_items(input: &[u8], out: &mut [u8], produced: &mut usize) -> Result<()
                         length: 1,
                         expected,
                     });
+                }
+                if *produced + take > out.len() {
+                    grow(out, *produced + take, expected)?;
                 }
                 copy_literals(rest, take, out, *produced);
                 *produced += take;
@@ -121,6 +156,9 @@ fn decode_items(input: &[u8], out: &mut [u8], produced: &mut usize) -> Result<()
                     length,
                     expected,
                 });
+            }
+            if *produced + length > out.len() {
+                grow(out, *produced + length, expected)?;
             }
             copy_match(out, *produced, distance, length);
             *produced += length;
