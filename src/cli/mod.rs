@@ -4,7 +4,6 @@
 mod case;
 mod info;
 mod parquet;
-mod stdin;
 mod streams;
 
 use std::io::{self, IsTerminal, Write};
@@ -264,11 +263,7 @@ const ISSUES_SHOWN: usize = 5;
 
 /// The files named on the command line, a folder standing for every `.etl` file in it
 /// (sorted by name), `-` for standard input. An empty folder is an error that says so.
-pub fn inputs(paths: &[PathBuf]) -> Result<stdin::Inputs, CliError> {
-    stdin::Inputs::with_stdin(expand_folders(paths)?, paths)
-}
-
-pub(super) fn expand_folders(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+pub fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {

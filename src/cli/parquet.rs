@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    CliError, DecodeArgs, Outcome, compile_filter, expand_folders as named_traces, format_for,
-    open, progress_bar,
+    CliError, DecodeArgs, Outcome, compile_filter, format_for, inputs as named_traces, open,
+    progress_bar,
 };
 use crate::export::Format;
 use crate::export::many::{self, ManyOptions, UNKNOWN_COMPUTER};

@@ -108,14 +108,17 @@ pub fn stdin_copy() -> Result<PathBuf, CliError> {
                 "cannot create a temporary file for standard input: {e}"
             ))
         })?;
-    io::copy(&mut stdin.lock(), temp.as_file_mut())
-        .and_then(|_| temp.as_file_mut().flush())
+    let bytes = io::copy(&mut stdin.lock(), temp.as_file_mut())
+        .and_then(|n| temp.as_file_mut().flush().map(|()| n))
         .map_err(|e| {
             CliError(format!(
                 "cannot copy standard input to {}: {e}",
                 temp.path().display()
             ))
         })?;
+    eprintln!(
+        "etlview: note: read {bytes} bytes from standard input into a temporary file (removed on exit)"
+    );
     let temp = temp.into_temp_path();
     let path = temp.to_path_buf();
     if let Ok(mut copies) = STDIN_COPIES.lock() {
