@@ -6,6 +6,10 @@
 //! -> [`filter`] and [`analysis`] -> [`export`] -> [`cli`] and [`tui`]. `ARCHITECTURE.md`
 //! maps it; `tests/architecture.rs` keeps every dependency pointing down.
 
+// One `unsafe` place: the signal handler that removes a pending export's temporary file
+// (`export::output::interrupt`).
+#![deny(unsafe_code)]
+
 pub use decode;
 pub use etl;
 

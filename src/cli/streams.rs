@@ -35,11 +35,9 @@ pub fn stdout() -> Result<Watched<io::StdoutLock<'static>>, CliError> {
 fn stdout_is_open() -> bool {
     use std::os::fd::AsFd;
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    // SAFETY: F_GETFL only queries the descriptor's flags.
-    let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL) };
-    if flags == -1 {
+    let Ok(flags) = rustix::fs::fcntl_getfl(io::stdout()) else {
         return false;
-    }
+    };
     let Ok(ours) = io::stdout()
         .as_fd()
         .try_clone_to_owned()
@@ -48,7 +46,7 @@ fn stdout_is_open() -> bool {
     else {
         return false;
     };
-    let read_write = flags & libc::O_ACCMODE == libc::O_RDWR;
+    let read_write = flags & rustix::fs::OFlags::ACCMODE == rustix::fs::OFlags::RDWR;
     let is_dev_null = ours.file_type().is_char_device()
         && std::fs::metadata("/dev/null").is_ok_and(|null| null.rdev() == ours.rdev());
     !(read_write && is_dev_null)

@@ -127,6 +127,7 @@ pub fn new_temp_in(
 
 /// Removing unfinished temporary files when SIGINT or SIGTERM ends the process.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 pub mod interrupt {
     use std::ffi::CString;
     use std::path::Path;

@@ -1,5 +1,6 @@
 //! Decoding: schemas from every source (embedded metadata, TraceLogging, manifests, kernel
 //! MOF classes) and the one payload walker that reads them; WPP messages through TMF files.
+#![forbid(unsafe_code)]
 
 pub mod decoder;
 pub mod errors;

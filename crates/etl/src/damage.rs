@@ -29,23 +29,13 @@ pub fn expansion_budget(file_len: usize) -> usize {
     }
 }
 
-#[cfg(unix)]
+/// Total physical memory from `/proc/meminfo` (`MemTotal:  N kB`); `None` where there is
+/// no such file (then only the file-relative budget applies).
 fn physical_memory() -> Option<usize> {
-    // SAFETY: sysconf only reads system configuration values.
-    let (pages, page_size) = unsafe {
-        (
-            libc::sysconf(libc::_SC_PHYS_PAGES),
-            libc::sysconf(libc::_SC_PAGESIZE),
-        )
-    };
-    let pages = usize::try_from(pages).ok()?;
-    let page_size = usize::try_from(page_size).ok()?;
-    Some(pages.saturating_mul(page_size))
-}
-
-#[cfg(not(unix))]
-fn physical_memory() -> Option<usize> {
-    None
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }
 
 /// Marks the compressed buffers, in file order, whose expansion would pass `budget` bytes in

@@ -2,6 +2,11 @@
 //! and the model users see (`Trace`, `Event`).
 //!
 #![doc = include_str!("../README.md")]
+// Two `unsafe` places only: the mmap (`trace`) and the guard for a file that shrinks under
+// it (`mapguard`); each allows it where it is, with a SAFETY comment and a test.
+#![deny(unsafe_code)]
+// A library others depend on: every public item says what it is.
+#![deny(missing_docs)]
 
 pub mod clock;
 pub mod damage;
@@ -10,6 +15,7 @@ mod input;
 pub mod kernel_groups;
 pub mod layout;
 #[cfg(unix)]
+#[allow(unsafe_code)]
 mod mapguard;
 pub mod sanitize;
 pub mod trace;

@@ -13,28 +13,51 @@ use super::walk::{self, Buffer, Issue};
 /// Why a file could not be opened as a trace at all.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    /// The operating system refused to open, measure or map the file.
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file as given.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
     #[error(
         "cannot read {path}: it is {what}, not a regular file. A trace is mapped into memory, so it must be a regular file: copy it into one first (or pipe it to `etlview -`, which reads standard input into a temporary file)"
     )]
-    NotRegular { path: PathBuf, what: &'static str },
+    /// A FIFO, device, socket or folder: it cannot be mapped.
+    NotRegular {
+        /// The file as given.
+        path: PathBuf,
+        /// What it is instead ("a FIFO (named pipe)", "a directory", ...).
+        what: &'static str,
+    },
     #[error(
         "cannot read {path}: it reports a size of 0 but has content (a /proc or /sys file?). A trace must be a regular file: copy it into one first"
     )]
-    NoSize { path: PathBuf },
+    /// A file that reports size 0 but has content (a /proc or /sys file).
+    NoSize {
+        /// The file as given.
+        path: PathBuf,
+    },
     #[error(
         "the file was truncated while being read: {path} shrank under the reader (another process cut or rewrote it), so what was read is incomplete. Open it again once it is complete"
     )]
-    TruncatedWhileReading { path: PathBuf },
+    /// The file shrank while it was mapped; what was read is incomplete.
+    TruncatedWhileReading {
+        /// The file as given.
+        path: PathBuf,
+    },
     #[error(
         "{what} is not an ETL trace: {reason}. An .etl file starts with a 72-byte buffer header followed by the EventTrace header record; check that the file is a complete ETW trace (not a .cab, .zip or .etlgz: extract it first)"
     )]
-    NotEtl { what: String, reason: String },
+    /// The bytes do not start like a trace.
+    NotEtl {
+        /// The file (or "the input") that was read.
+        what: String,
+        /// What in the first buffer is not as a trace has it.
+        reason: String,
+    },
 }
 
 /// What to index, and who hears how far indexing got.
@@ -95,8 +118,11 @@ impl MapGuard {
 /// One event's place in the time order. 16 bytes per event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexEntry {
+    /// Raw timestamp in the session clock (the sort key).
     pub timestamp: i64,
+    /// Index of the buffer in [`Trace::buffers`].
     pub buffer: u32,
+    /// Offset of the record inside that buffer's payload.
     pub offset: u32,
 }
 
@@ -152,6 +178,7 @@ impl Trace {
             // truncates the file while we read it, accesses past the new end fault (SIGBUS):
             // the guard maps zeros there instead and records it (see `mapguard`), and
             // `index` and callers report "the file was truncated while being read".
+            #[allow(unsafe_code)]
             let map = unsafe { options.map(&file) }.map_err(io)?;
             let guard = MapGuard::watch(&map);
             FileBytes::Mapped(map, Some(guard))
@@ -346,6 +373,7 @@ impl Trace {
         Ok(())
     }
 
+    /// The file the trace was opened from (`None` for [`Trace::from_bytes`]).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
@@ -355,6 +383,7 @@ impl Trace {
         self.bytes.as_slice()
     }
 
+    /// The session header (TRACE_LOGFILE_HEADER) of the first buffer, when it was found.
     pub fn logfile(&self) -> Option<&LogfileHeader> {
         self.logfile.as_ref()
     }
@@ -364,10 +393,12 @@ impl Trace {
         self.anchor_raw
     }
 
+    /// The session clock that converts raw timestamps to UTC FILETIMEs.
     pub fn clock(&self) -> &Clock {
         &self.clock
     }
 
+    /// Every buffer found, in file order.
     pub fn buffers(&self) -> &[Buffer] {
         &self.buffers
     }
@@ -382,10 +413,12 @@ impl Trace {
         self.index.len()
     }
 
+    /// True when no record was indexed.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
 
+    /// The time-sorted index, one entry per event (frame = position).
     pub fn index_entries(&self) -> &[IndexEntry] {
         &self.index
     }

@@ -9,9 +9,19 @@ use super::xpress;
 #[derive(Debug)]
 pub enum BufferData {
     /// Bytes `[start, end)` of the file itself (uncompressed buffer).
-    Mapped { start: usize, end: usize },
+    Mapped {
+        /// First byte of the payload in the file.
+        start: usize,
+        /// One past its last byte (the buffer's end of data).
+        end: usize,
+    },
     /// Compressed stream at bytes `[start, end)` of the file, not yet expanded.
-    Compressed { start: usize, end: usize },
+    Compressed {
+        /// First byte of the compressed stream in the file.
+        start: usize,
+        /// One past its last byte.
+        end: usize,
+    },
     /// Decompressed payload of a compressed buffer.
     Expanded(Box<[u8]>),
     /// The payload could not be read (decompression failed); no records.
@@ -23,9 +33,11 @@ pub enum BufferData {
 pub struct Buffer {
     /// File offset of the buffer header.
     pub file_offset: usize,
+    /// The buffer's 72-byte header.
     pub header: BufferHeader,
     /// The buffer ran past the end of the file.
     pub truncated: bool,
+    /// Where its records are.
     pub data: BufferData,
 }
 
@@ -66,6 +78,7 @@ impl Buffer {
         }
     }
 
+    /// True for an XPRESS-compressed buffer (expanded or not yet).
     pub fn is_compressed(&self) -> bool {
         self.header.is_compressed()
     }
@@ -145,6 +158,7 @@ impl IssueKind {
 /// One reported problem: what, where (absolute file offset), and how many bytes it cost.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Issue {
+    /// What went wrong.
     pub kind: IssueKind,
     /// Absolute file offset of the problem (for compressed buffers: of the buffer header).
     pub file_offset: usize,
@@ -156,6 +170,7 @@ pub struct Issue {
     /// payload of a compressed buffer, where they count decompressed bytes (the damaged
     /// records have no file range of their own there).
     pub skipped_bytes: usize,
+    /// The specifics, for a person: what was expected and what was found.
     pub detail: String,
 }
 
@@ -321,7 +336,9 @@ impl Resync {
 /// Result of walking the buffer chain.
 #[derive(Debug, Default)]
 pub struct BufferWalk {
+    /// The buffers found, in file order.
     pub buffers: Vec<Buffer>,
+    /// What was skipped on the way.
     pub issues: Vec<Issue>,
 }
 
@@ -429,8 +446,11 @@ pub fn walk_buffers_before(file: &[u8], session_buffer_size: usize, stop: usize)
 pub struct RecordSpot {
     /// Offset of the record inside the buffer payload.
     pub offset: u32,
+    /// The record's header kind.
     pub kind: HeaderKind,
+    /// Its declared size in bytes.
     pub size: u16,
+    /// Its raw timestamp, for kinds that have one.
     pub timestamp: Option<i64>,
 }
 

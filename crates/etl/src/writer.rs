@@ -15,6 +15,7 @@ use super::xpress;
 pub struct WriterOptions {
     /// Buffer size in bytes (multiple of 8, at least 1 KiB).
     pub buffer_size: u32,
+    /// Processors (one buffer stream each; records name their CPU).
     pub processors: u16,
     /// FILETIME of the session start.
     pub start_time: i64,
@@ -22,16 +23,23 @@ pub struct WriterOptions {
     pub start_qpc: i64,
     /// QPC frequency in Hz.
     pub perf_freq: i64,
+    /// LoggerName in the session header.
     pub logger_name: String,
+    /// LogFileName in the session header.
     pub log_file_name: String,
     /// OS version (major, minor) and build stored in the logfile header.
     pub os_version: (u8, u8, u32),
+    /// LogFileMode flags of the session header (EVENT_TRACE_FILE_MODE_*).
     pub log_file_mode: u32,
+    /// EventsLost in the session header.
     pub events_lost: u32,
+    /// Write buffers XPRESS-compressed (as PerfView and pktmon do).
     pub compress: bool,
     /// Clock type stored in the header (1 QPC, 2 system time, 3 CPU cycles).
     pub clock_type: u32,
+    /// CpuSpeedInMHz in the session header.
     pub cpu_speed_mhz: u32,
+    /// TimeZoneInformation's Bias, minutes west of UTC.
     pub timezone_bias_minutes: i32,
     /// FILETIME of the session's end written in the header; 0 = unknown (unclean stop).
     pub end_time: i64,
@@ -96,20 +104,33 @@ impl Default for WriterOptions {
 /// The descriptor and identity of an EVENT_HEADER record.
 #[derive(Debug, Clone, Default)]
 pub struct EventRecord<'a> {
+    /// Provider GUID of the EVENT_HEADER.
     pub provider: Uuid,
+    /// Event id.
     pub id: u16,
+    /// Event version.
     pub version: u8,
+    /// Channel.
     pub channel: u8,
+    /// Level (1 critical .. 5 verbose).
     pub level: u8,
+    /// Opcode.
     pub opcode: u8,
+    /// Task.
     pub task: u16,
+    /// Keyword mask.
     pub keyword: u64,
+    /// Process id.
     pub process_id: u32,
+    /// Thread id.
     pub thread_id: u32,
+    /// Raw timestamp in the session clock.
     pub timestamp: i64,
+    /// ActivityId, written as an extended data item when present.
     pub activity_id: Option<Uuid>,
     /// Extended items (type, data).
     pub extended: Vec<(u16, &'a [u8])>,
+    /// User data.
     pub payload: &'a [u8],
     /// Write an EVENT_HEADER32 (WOW64 logger) instead of EVENT_HEADER64.
     pub header32: bool,
@@ -131,7 +152,9 @@ pub struct EtlWriter {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("record of {size} bytes does not fit a {buffer_size}-byte buffer")]
 pub struct RecordTooLarge {
+    /// Bytes the record needs.
     pub size: usize,
+    /// Payload room of one buffer.
     pub buffer_size: u32,
 }
 

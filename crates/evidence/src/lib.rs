@@ -11,6 +11,7 @@
 //!
 //! Every file becomes a [`Source`]: metadata, a damage report, and [`Record`]s with a UTC
 //! FILETIME, named fields and their line. Nothing here panics on bad input.
+#![forbid(unsafe_code)]
 
 pub mod case;
 pub mod config;
