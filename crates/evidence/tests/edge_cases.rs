@@ -2,6 +2,9 @@
 //! custom fields, BOM + CRLF, a cut last line, damaged lines and XML, farms in a config,
 //! a net.cab built with the cab crate, and recognising files by content.
 
+mod common;
+use common::build_cab;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -212,21 +215,6 @@ fn farms_members_health_check_and_timeouts() {
     );
     assert_eq!(broken.damage.len(), 1);
     assert!(broken.config().unwrap().farms.is_empty());
-}
-
-fn build_cab(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = cab::CabinetBuilder::new();
-    let folder = builder.add_folder(cab::CompressionType::MsZip);
-    for (name, _) in files {
-        folder.add_file(*name);
-    }
-    let mut writer = builder.build(std::io::Cursor::new(Vec::new())).unwrap();
-    let mut i = 0;
-    while let Some(mut w) = writer.next_file().unwrap() {
-        std::io::Write::write_all(&mut w, files[i].1).unwrap();
-        i += 1;
-    }
-    writer.finish().unwrap().into_inner()
 }
 
 #[test]

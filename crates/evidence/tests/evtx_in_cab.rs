@@ -2,6 +2,9 @@
 //! minimal one is written here from MS-EVEN6: a file header, one 64 KiB chunk with CRC32s,
 //! and records of plain BinXML (elements, attributes, text; no templates).
 
+mod common;
+use common::build_cab;
+
 use std::path::PathBuf;
 
 use etlview_evidence::{Location, RecordKind, SourceKind, model::parse_iso_utc, parse_as};
@@ -177,21 +180,6 @@ fn evtx(records: &[(&str, &str, &str)]) -> Vec<u8> {
     file
 }
 
-fn cab_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = cab::CabinetBuilder::new();
-    let folder = builder.add_folder(cab::CompressionType::MsZip);
-    for (name, _) in files {
-        folder.add_file(*name);
-    }
-    let mut writer = builder.build(std::io::Cursor::new(Vec::new())).unwrap();
-    let mut i = 0;
-    while let Some(mut w) = writer.next_file().unwrap() {
-        std::io::Write::write_all(&mut w, files[i].1).unwrap();
-        i += 1;
-    }
-    writer.finish().unwrap().into_inner()
-}
-
 #[test]
 fn event_log_records_in_net_cab() {
     let log = evtx(&[
@@ -208,7 +196,7 @@ fn event_log_records_in_net_cab() {
             .position(|w| w == b"**\0\0")
             .unwrap();
     cut[second] = b'#';
-    let bytes = cab_of(&[
+    let bytes = build_cab(&[
         ("System.evtx", &log),
         ("config/envinfo.txt", b"COMPUTERNAME=WEB01\r\n"),
         ("Damaged.evtx", &cut),

@@ -1,5 +1,6 @@
 //! Where the shared real files are: `../shared` beside the workspace (or `$ETLVIEW_SHARED`).
-//! Missing: the test is skipped, except under CI=true where that is an error.
+//! Missing: the test is skipped, except under CI=true where that is an error. Also the
+//! builders several tests share.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -26,4 +27,20 @@ pub fn shared_iis() -> Option<PathBuf> {
         eprintln!("skipping: {} not found", iis.display());
         None
     }
+}
+
+/// A cabinet (MSZIP) holding `files`, as `netsh trace stop` writes net.cab.
+pub fn build_cab(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = cab::CabinetBuilder::new();
+    let folder = builder.add_folder(cab::CompressionType::MsZip);
+    for (name, _) in files {
+        folder.add_file(*name);
+    }
+    let mut writer = builder.build(std::io::Cursor::new(Vec::new())).unwrap();
+    let mut i = 0;
+    while let Some(mut w) = writer.next_file().unwrap() {
+        std::io::Write::write_all(&mut w, files[i].1).unwrap();
+        i += 1;
+    }
+    writer.finish().unwrap().into_inner()
 }
