@@ -3,6 +3,7 @@
 
 mod case;
 mod info;
+mod lookup;
 mod parquet;
 mod streams;
 
@@ -208,8 +209,8 @@ fn run(cli: Cli) -> Result<Outcome, CliError> {
             json,
             decode,
         }) => run_info(&inputs(&files)?, json, &decode),
-        Some(Command::Err { codes, json }) => run_err(&codes, json),
-        Some(Command::Fields { pattern, json }) => run_fields(pattern.as_deref(), json),
+        Some(Command::Err { codes, json }) => lookup::run_err(&codes, json),
+        Some(Command::Fields { pattern, json }) => lookup::run_fields(pattern.as_deref(), json),
         Some(Command::Case { paths, json }) => case::run_case(&paths, json, &cli.view.decode),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -391,78 +392,6 @@ fn run_print(files: &[PathBuf], args: &ViewArgs) -> Result<Outcome, CliError> {
         Outcome::NothingMatched
     } else {
         Outcome::Ok
-    })
-}
-
-fn run_fields(pattern: Option<&str>, json: bool) -> Result<Outcome, CliError> {
-    use crate::fields::registry;
-    let fields = registry::matching(pattern);
-    let mut out = io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &fields)?;
-        writeln!(out)?;
-    } else {
-        for f in &fields {
-            let unit = f.unit.map(|u| format!(" ({u})")).unwrap_or_default();
-            let ty = format!(
-                "{}{unit}",
-                serde_json::to_value(f.ty)?.as_str().unwrap_or("")
-            );
-            let layer = serde_json::to_value(f.layer)?;
-            writeln!(
-                out,
-                "{:<28} {:<18} {:<10} {}",
-                f.name,
-                ty,
-                layer.as_str().unwrap_or(""),
-                f.description
-            )?;
-            if !f.aliases.is_empty() {
-                writeln!(out, "{:<28} also: {}", "", f.aliases.join(", "))?;
-            }
-        }
-    }
-    Ok(if fields.is_empty() {
-        Outcome::NothingMatched
-    } else {
-        Outcome::Ok
-    })
-}
-
-fn run_err(codes: &[String], json: bool) -> Result<Outcome, CliError> {
-    use decode::errors;
-    let mut out = streams::stdout()?;
-    let mut any = false;
-    let mut all = serde_json::Map::new();
-    for code in codes {
-        let matches = errors::lookup_arg(code)
-            .map_err(|e| CliError(format!("cannot read error code `{code}`: {e}")))?;
-        any |= !matches.is_empty();
-        if matches.is_empty()
-            && let Ok(errors::ErrQuery::Symbol(name)) = errors::parse_err_arg(code)
-        {
-            match errors::closest_symbol(name) {
-                Some(close) => {
-                    eprintln!("etlview: no error name contains `{name}`: did you mean {close}?")
-                }
-                None => eprintln!("etlview: no error name contains `{name}`"),
-            }
-        }
-        if json {
-            all.insert(code.clone(), serde_json::to_value(&matches)?);
-        } else {
-            out.write_all(errors::render_err(code, &matches).as_bytes())?;
-        }
-    }
-    if json {
-        crate::export::json::to_writer_pretty(&mut out, &all)?;
-        writeln!(out)?;
-    }
-    out.flush()?;
-    Ok(if any {
-        Outcome::Ok
-    } else {
-        Outcome::NothingMatched
     })
 }
 
