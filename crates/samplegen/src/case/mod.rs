@@ -211,6 +211,22 @@ fn hresult(win32: u32) -> String {
     format!("{h} (0x{h:08x})")
 }
 
+/// FREB's first event of a GET for `path` through arr.contoso.com (ARR and members log it
+/// alike).
+fn request_start(at: DateTime<Utc>, path: &str) -> FrebEvent {
+    ev(
+        "GENERAL_REQUEST_START",
+        1,
+        "WWW Server",
+        at,
+        vec![
+            ("SiteId", "1".into()),
+            ("RequestURL", format!("http://arr.contoso.com:80{path}")),
+            ("RequestVerb", "GET".into()),
+        ],
+    )
+}
+
 fn ev(
     opcode: &'static str,
     value: u32,
@@ -268,17 +284,7 @@ pub fn build_case_with_clocks(s: &CaseScenario, offsets: [i64; 2]) -> Vec<(PathB
         let t = |ms: i64| start + Duration::milliseconds(ms);
         let activity = format!("{{8000{:04X}-0000-FB00-B63F-84710C7967BB}}", 0x100 + i);
         let mut events = vec![
-            ev(
-                "GENERAL_REQUEST_START",
-                1,
-                "WWW Server",
-                t(0),
-                vec![
-                    ("SiteId", "1".into()),
-                    ("RequestURL", format!("http://arr.contoso.com:80{path}")),
-                    ("RequestVerb", "GET".into()),
-                ],
-            ),
+            request_start(t(0), path),
             ev(
                 "GENERAL_REQUEST_HEADERS",
                 50,
@@ -398,17 +404,7 @@ pub fn build_case_with_clocks(s: &CaseScenario, offsets: [i64; 2]) -> Vec<(PathB
                 time_taken_ms: m_taken as u64,
                 computer: name,
                 events: vec![
-                    ev(
-                        "GENERAL_REQUEST_START",
-                        1,
-                        "WWW Server",
-                        mt(0),
-                        vec![
-                            ("SiteId", "1".into()),
-                            ("RequestURL", format!("http://arr.contoso.com:80{path}")),
-                            ("RequestVerb", "GET".into()),
-                        ],
-                    ),
+                    request_start(mt(0), path),
                     ev(
                         "GENERAL_REQUEST_HEADERS",
                         50,
